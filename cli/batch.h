@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_BATCH
+#define PLACEHOLDER_BATCH
+#endif

@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_CLI
+#define PLACEHOLDER_CLI
+#endif

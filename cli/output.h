@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_OUTPUT
+#define PLACEHOLDER_OUTPUT
+#endif

@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_AUDIT
+#define PLACEHOLDER_AUDIT
+#endif

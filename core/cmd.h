@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_CMD
+#define PLACEHOLDER_CMD
+#endif

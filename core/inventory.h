@@ -1,0 +1,82 @@
+/*
+ * The inventory: nodes, services, their endpoints and how each is reached.
+ * Topology is data: nothing here knows a service kind or a node name.
+ */
+#ifndef INVENTORY_H
+#define INVENTORY_H
+
+#include <stddef.h>
+
+enum inv_via {
+	INV_VIA_DIRECT = 0,	/* on the private network already */
+	INV_VIA_VPN,		/* bring the VPN named by via_name up first */
+	INV_VIA_SSH,		/* forward through an SSH session to via_name */
+};
+
+struct inv_node {
+	char		*name;
+	char		*address;	/* private address (IP or host name) */
+	char		*public_address;	/* or NULL */
+	char		*ssh_user;	/* or NULL */
+	int		 ssh_port;	/* 22 */
+	char		*ssh_key;	/* path, or NULL */
+	char		**roles;	/* NULL-terminated */
+	int		 line;		/* where it was defined */
+};
+
+struct inv_endpoint {
+	char		*name;		/* "main", or given: "shard1" */
+	char		*url;		/* scheme://host:port/path as written */
+	char		*scheme;	/* http, https, postgresql, tcp, ssh ... */
+	char		*host;
+	char		*port;		/* always set: explicit or the scheme's default */
+	char		*path;		/* "" or "/..." */
+	char		*health;	/* health path override, or NULL */
+	enum inv_via	 via;
+	char		*via_name;	/* gateway node or VPN name, or NULL */
+	int		 line;
+};
+
+struct inv_service {
+	char		*name;
+	char		*kind;		/* matches a plugin's kind: postgres, clickhouse, ... */
+	char		*node;		/* a node's name */
+	char		*user;		/* or NULL */
+	char		*secret;	/* a reference (env:, file:, cmd:), or NULL */
+	char		*database;	/* or NULL */
+	int		 timeout_ms;	/* 0 = the platform's */
+	struct inv_endpoint *endpoints;
+	size_t		 nendpoints;
+	int		 line;
+};
+
+struct inventory {
+	char		*path;		/* file it was read from */
+	char		*name;		/* platform name */
+	int		 timeout_ms;	/* default probe and request timeout */
+	char		*plugin_dir;	/* extra directory of external plugins, or NULL */
+	struct inv_node	*nodes;
+	size_t		 nnodes;
+	struct inv_service *services;
+	size_t		 nservices;
+};
+
+/*
+ * Read and check an inventory. On error returns NULL and sets *cause to
+ * "FILE:LINE: key 'K': what is wrong" (the caller frees it).
+ * INV_CHECK_SECRETS also checks that every secret reference can be read.
+ */
+#define INV_CHECK_SECRETS 0x1
+struct inventory	*inventory_load(const char *path, int flags, char **cause);
+struct inventory	*inventory_parse(const char *path, const char *text, size_t len,
+			     int flags, char **cause);
+void			 inventory_free(struct inventory *);
+const struct inv_node	*inventory_node(const struct inventory *, const char *);
+const struct inv_service *inventory_service(const struct inventory *, const char *);
+
+/* The inventory file to use: -i, then $PLATFORM_TUI_INVENTORY, config, XDG default. */
+char			*inventory_default_path(void);
+
+const char		*inventory_via_string(enum inv_via);
+
+#endif

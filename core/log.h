@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_LOG
+#define PLACEHOLDER_LOG
+#endif

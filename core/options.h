@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_OPTIONS
+#define PLACEHOLDER_OPTIONS
+#endif

@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_UTIL
+#define PLACEHOLDER_UTIL
+#endif

@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_VIEW
+#define PLACEHOLDER_VIEW
+#endif

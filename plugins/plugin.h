@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_PLUGIN
+#define PLACEHOLDER_PLUGIN
+#endif

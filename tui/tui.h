@@ -1,0 +1,3 @@
+#ifndef PLACEHOLDER_TUI
+#define PLACEHOLDER_TUI
+#endif

@@ -33,6 +33,7 @@ struct loop_timer {
 	struct loop		*loop;
 	uint64_t		 deadline;	/* loop_now() milliseconds */
 	int			 active;
+	unsigned		 gen;		/* the timer round it was started in */
 	loop_timer_cb		 cb;
 	void			*arg;
 	TAILQ_ENTRY(loop_timer)	 entry;

@@ -1,3 +1,9 @@
-#ifndef PLACEHOLDER_TUI
-#define PLACEHOLDER_TUI
+/* The interactive console. */
+#ifndef TUI_H
+#define TUI_H
+
+struct cmd_env;
+
+int	tui_main(struct cmd_env *);
+
 #endif

@@ -1,1 +1,16 @@
-/* placeholder */ typedef int placeholder_t;
+/* S3 object storage (MinIO, or Swift's S3 API with health = /healthcheck). */
+#include "config.h"
+
+#include "plugins/plugin.h"
+
+static const char *const s3_kinds[] = { "s3", "minio", NULL };
+
+const struct plugin plugin_s3 = {
+	.api_version = PLUGIN_API_VERSION,
+	.name = "s3",
+	.version = PACKAGE_VERSION,
+	.description = "S3-compatible object storage",
+	.kinds = s3_kinds,
+	.caps = PLUGIN_CAP_HEALTH,
+	.health_path = "/minio/health/live",
+};

@@ -35,7 +35,7 @@ check missing "missing\.conf:1: .*'address'" "missing required key"
 
 inv badaddr <<'X'
 [node gw]
-address = 10.0.0.999x
+address = 10.0.0.1/24
 X
 check badaddr "badaddr\.conf:2: key 'address'" "bad address"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/batch.h"
+#include "core/cmdline.h"
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/cmd.h"
@@ -166,7 +166,7 @@ cli_batch(struct cmd_env *env, FILE *in, FILE *out)
 
 	env->flags |= CMD_ENV_BATCH;
 	while ((len = getline(&line, &cap, in)) != -1) {
-		if ((argc = batch_split(line, (size_t)len, &argv, &cause)) < 0) {
+		if ((argc = cmdline_split(line, (size_t)len, &argv, &cause)) < 0) {
 			cli_batch_error(out, CMD_EXIT_USAGE, cause, NULL);
 			free(cause);
 			cause = NULL;
@@ -175,7 +175,7 @@ cli_batch(struct cmd_env *env, FILE *in, FILE *out)
 		}
 		if (argc > 0 && cli_batch_one(env, out, argv, argc) != CMD_EXIT_OK)
 			failed = 1;
-		batch_free_argv(argv);
+		cmdline_free(argv);
 	}
 	free(line);
 	return (failed ? CMD_EXIT_FAIL : CMD_EXIT_OK);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cli/batch.h"
+#include "core/cmdline.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -15,7 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	**argv = NULL, *cause = NULL;
 	int	  n, i;
 
-	n = batch_split((const char *)data, size, &argv, &cause);
+	n = cmdline_split((const char *)data, size, &argv, &cause);
 	if (n < 0) {
 		if (cause == NULL || argv != NULL)
 			abort();
@@ -28,6 +28,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (argv[n] != NULL)
 		abort();
-	batch_free_argv(argv);
+	cmdline_free(argv);
 	return (0);
 }

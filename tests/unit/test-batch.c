@@ -1,7 +1,7 @@
 /* Unit tests for batch-mode line splitting. */
 #include "config.h"
 
-#include "cli/batch.h"
+#include "core/cmdline.h"
 #include "core/xmalloc.h"
 #include "tests/unit/tap.h"
 
@@ -10,9 +10,9 @@ static char	**argv;
 static int
 split(const char *s, char **cause)
 {
-	batch_free_argv(argv);
+	cmdline_free(argv);
 	argv = NULL;
-	return (batch_split(s, strlen(s), &argv, cause));
+	return (cmdline_split(s, strlen(s), &argv, cause));
 }
 
 int
@@ -44,6 +44,6 @@ main(void)
 	is_int(split("{\"a\": 1}", NULL), 1, "an object is a word, not JSON");
 	is_int(split("a\\", &cause), -1, "a trailing backslash refused");
 	free(cause);
-	batch_free_argv(argv);
+	cmdline_free(argv);
 	return (tap_done());
 }

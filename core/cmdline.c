@@ -1,16 +1,16 @@
-/* Splitting batch-mode lines into argv: JSON arrays or shell-like words. */
+/* Splitting a command line into argv: JSON arrays or shell-like words. */
 #include "config.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/batch.h"
+#include "core/cmdline.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
 
 void
-batch_free_argv(char **argv)
+cmdline_free(char **argv)
 {
 	size_t	i;
 
@@ -22,7 +22,7 @@ batch_free_argv(char **argv)
 }
 
 static int
-batch_split_json(const char *line, size_t len, char ***argvp, char **cause)
+cmdline_split_json(const char *line, size_t len, char ***argvp, char **cause)
 {
 	json_error_t	 err;
 	json_t		*arr, *v;
@@ -39,9 +39,9 @@ batch_split_json(const char *line, size_t len, char ***argvp, char **cause)
 		return (-1);
 	}
 	n = json_array_size(arr);
-	if (n > BATCH_MAX_ARGS) {
+	if (n > CMDLINE_MAX_ARGS) {
 		json_decref(arr);
-		xasprintf(cause, "more than %d words", BATCH_MAX_ARGS);
+		xasprintf(cause, "more than %d words", CMDLINE_MAX_ARGS);
 		return (-1);
 	}
 	argv = xcalloc(n + 1, sizeof *argv);
@@ -49,7 +49,7 @@ batch_split_json(const char *line, size_t len, char ***argvp, char **cause)
 		if (!json_is_string(v) || memchr(json_string_value(v), '\0',
 		    json_string_length(v)) != NULL) {
 			xasprintf(cause, "word %zu of the JSON command is not a string", i + 1);
-			batch_free_argv(argv);
+			cmdline_free(argv);
 			json_decref(arr);
 			return (-1);
 		}
@@ -62,7 +62,7 @@ batch_split_json(const char *line, size_t len, char ***argvp, char **cause)
 
 /* Words as a POSIX shell splits them: '...' literal, "..." with \" \\ \$ \`, \x outside. */
 static int
-batch_split_words(const char *line, size_t len, char ***argvp, char **cause)
+cmdline_split_words(const char *line, size_t len, char ***argvp, char **cause)
 {
 	struct buf	  word;
 	char		**argv = NULL;
@@ -98,8 +98,8 @@ batch_split_words(const char *line, size_t len, char ***argvp, char **cause)
 		}
 		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
 			if (inword) {
-				if (n + 1 >= BATCH_MAX_ARGS) {
-					xasprintf(cause, "more than %d words", BATCH_MAX_ARGS);
+				if (n + 1 >= CMDLINE_MAX_ARGS) {
+					xasprintf(cause, "more than %d words", CMDLINE_MAX_ARGS);
 					goto fail;
 				}
 				argv = xreallocarray(argv, n + 2, sizeof *argv);
@@ -141,23 +141,23 @@ batch_split_words(const char *line, size_t len, char ***argvp, char **cause)
 	return ((int)n);
 fail:
 	buf_free(&word);
-	batch_free_argv(argv);
+	cmdline_free(argv);
 	return (-1);
 }
 
 int
-batch_split(const char *line, size_t len, char ***argv, char **cause)
+cmdline_split(const char *line, size_t len, char ***argv, char **cause)
 {
 	size_t	i = 0;
 
 	*argv = NULL;
-	if (len > BATCH_MAX_LINE) {
-		xasprintf(cause, "line longer than %d bytes", BATCH_MAX_LINE);
+	if (len > CMDLINE_MAX_LINE) {
+		xasprintf(cause, "line longer than %d bytes", CMDLINE_MAX_LINE);
 		return (-1);
 	}
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	if (i < len && line[i] == '[')
-		return (batch_split_json(line + i, len - i, argv, cause));
-	return (batch_split_words(line, len, argv, cause));
+		return (cmdline_split_json(line + i, len - i, argv, cause));
+	return (cmdline_split_words(line, len, argv, cause));
 }

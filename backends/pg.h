@@ -35,12 +35,15 @@ struct pg_params {
 /* Connected (error == PG_OK) or failed; on failure the conn is freed after. */
 typedef void (*pg_connect_cb)(struct pg_conn *, enum pg_error, const char *msg, void *arg);
 /* One result; res is NULL on error. Called once per query unless cancelled. */
+/* res belongs to the conn and is PQclear'ed when the callback returns. */
 typedef void (*pg_result_cb)(struct pg_conn *, PGresult *res, enum pg_error,
 		    const char *msg, void *arg);
 
 struct pg_conn	*pg_connect(struct loop *, const struct pg_params *, pg_connect_cb, void *);
+/* -1 (no callback) while connecting or with a query outstanding; errors come by cb. */
 int		 pg_query(struct pg_conn *, const char *sql, int nparams,
 		     const char *const *params, pg_result_cb, void *);
+/* The connection is closed too (no non-blocking cancel before libpq 17). */
 void		 pg_cancel(struct pg_conn *);	/* stop the running query; no callback */
 void		 pg_close(struct pg_conn *);	/* also cancels a pending connect */
 const char	*pg_server_version(struct pg_conn *);

@@ -51,6 +51,7 @@ void		 http_req_method(struct http_req *, const char *);
 void		 http_req_header(struct http_req *, const char *name, const char *value);
 void		 http_req_body(struct http_req *, const void *, size_t);	/* copied */
 void		 http_req_auth_basic(struct http_req *, const char *user, const char *pass);
+/* Defaults: 60 s for the whole request, 10 s to connect; 0 means no limit. */
 void		 http_req_timeout(struct http_req *, int ms);		/* whole request */
 void		 http_req_connect_timeout(struct http_req *, int ms);
 void		 http_req_insecure(struct http_req *);	/* skip TLS verification */

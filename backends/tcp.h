@@ -13,6 +13,7 @@ enum tcp_error {
 };
 
 /* fd is connected (caller owns it) when error == TCP_OK, else -1. */
+/* Called once, never from tcp_connect_start; the handle is freed after it. */
 typedef void (*tcp_connect_cb)(int fd, enum tcp_error, const char *msg, void *arg);
 
 struct tcp_connect *tcp_connect_start(struct loop *, const char *host, const char *port,

@@ -125,15 +125,16 @@ status_pg_result(struct pg_conn *conn, PGresult *res, enum pg_error err,
 	struct status_probe	*p = arg;
 	char			*detail;
 
-	if (err != PG_OK || res == NULL || PQntuples(res) < 1) {
-		status_report(p, PLUGIN_HEALTH_DEGRADED, msg != NULL ? msg : "query failed");
-	} else {
-		detail = xprintf("PostgreSQL %s", PQgetvalue(res, 0, 0));
-		status_report(p, PLUGIN_HEALTH_UP, detail);
-		free(detail);
-	}
+	/* Close first: the last report may end the run and free the probe. */
 	p->pg = NULL;
+	if (err != PG_OK || res == NULL || PQntuples(res) < 1)
+		detail = xstrdup(msg != NULL ? msg : "query failed");
+	else
+		detail = xprintf("PostgreSQL %s", PQgetvalue(res, 0, 0));
 	pg_close(conn);
+	status_report(p, err != PG_OK || res == NULL ? PLUGIN_HEALTH_DEGRADED :
+	    PLUGIN_HEALTH_UP, detail);
+	free(detail);
 }
 
 static void

@@ -18,12 +18,7 @@
 char *
 audit_default_path(void)
 {
-	char	*dir, *path;
-
-	dir = util_xdg_dir("state");
-	path = xprintf("%s/audit.log", dir);
-	free(dir);
-	return (path);
+	return (util_xdg_path("state", "audit.log"));
 }
 
 /* A field in double quotes with controls escaped, so one entry is one line. */

@@ -140,12 +140,7 @@ options_get_ms(const char *name)
 char *
 options_default_path(void)
 {
-	char	*dir, *path;
-
-	dir = util_xdg_dir("config");
-	path = xprintf("%s/config", dir);
-	free(dir);
-	return (path);
+	return (util_xdg_path("config", "config"));
 }
 
 static char *

@@ -126,6 +126,17 @@ util_xdg_dir(const char *kind)
 	return (xprintf("%s/.local/share/platform-tui", util_home()));
 }
 
+char *
+util_xdg_path(const char *kind, const char *file)
+{
+	char	*dir, *path;
+
+	dir = util_xdg_dir(kind);
+	path = xprintf("%s/%s", dir, file);
+	free(dir);
+	return (path);
+}
+
 int
 util_mkdir_p(const char *path, int mode)
 {

@@ -24,14 +24,12 @@ void
 prompt_init(struct prompt *p, struct cmd_env *env)
 {
 	FILE	*f;
-	char	*dir, line[4096];
+	char	 line[4096];
 	size_t	 n;
 
 	memset(p, 0, sizeof *p);
 	buf_init(&p->line);
-	dir = util_xdg_dir("state");
-	p->hfile = xprintf("%s/history", dir);
-	free(dir);
+	p->hfile = util_xdg_path("state", "history");
 	if ((f = fopen(p->hfile, "r")) == NULL)
 		return;
 	while (fgets(line, sizeof line, f) != NULL) {

@@ -14,5 +14,7 @@ char	*secret_resolve(const char *ref, char **cause);
 void	 secret_free(char *);
 /* Refuse a file that group or others can read: -1 with a message saying how to fix it. */
 int	 secret_check_mode(const char *path, char **cause);
+/* How long a cmd: may run before it is killed (default 10 s); for tests. */
+void	 secret_set_cmd_timeout_ms(int);
 
 #endif

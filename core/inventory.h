@@ -35,6 +35,7 @@ struct inv_endpoint {
 	enum inv_via	 via;
 	char		*via_name;	/* gateway node or VPN name, or NULL */
 	int		 line;
+	char		*user;		/* user@ given in the URL, or NULL */
 };
 
 struct inv_service {
@@ -67,6 +68,7 @@ struct inventory {
  * INV_CHECK_SECRETS also checks that every secret reference can be read.
  */
 #define INV_CHECK_SECRETS 0x1
+#define INVENTORY_MAX_SIZE (4 * 1024 * 1024)	/* larger files are refused */
 struct inventory	*inventory_load(const char *path, int flags, char **cause);
 struct inventory	*inventory_parse(const char *path, const char *text, size_t len,
 			     int flags, char **cause);

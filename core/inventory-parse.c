@@ -1,0 +1,854 @@
+/*
+ * The inventory's text: an INI-like list of [platform], [node NAME] and
+ * [service NAME] sections. Parsing stops at the first mistake with a message
+ * that names the file, the line and the key, and never echoes a secret.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/inventory.h"
+#include "core/inventory-value.h"
+#include "core/secret.h"
+#include "core/xmalloc.h"
+
+#define INV_MAX_LINE		4096
+#define INV_DEFAULT_TIMEOUT	5000
+#define INV_MAX_KEYS		16
+
+enum inv_section {
+	INV_SEC_NONE,
+	INV_SEC_PLATFORM,
+	INV_SEC_NODE,
+	INV_SEC_SERVICE,
+};
+
+/* Each kind of section and its keys; a key's index is its slot in seen[]. */
+static const struct {
+	const char	*type;
+	const char	*form;		/* as messages show it */
+	const char	*keys[INV_MAX_KEYS];	/* NULL-terminated */
+} inv_sections[] = {
+	[INV_SEC_NONE] = { NULL, NULL, { NULL } },
+	[INV_SEC_PLATFORM] = { "platform", "[platform]",
+	    { "name", "timeout", "plugin-dir" } },
+	[INV_SEC_NODE] = { "node", "[node NAME]",
+	    { "address", "public-address", "ssh-user", "ssh-port", "ssh-key",
+	      "roles" } },
+	[INV_SEC_SERVICE] = { "service", "[service NAME]",
+	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
+	      "database", "timeout" } },
+};
+
+/* A via or health line, applied once every endpoint of the service is known. */
+struct inv_override {
+	char		*endpoint;	/* NULL for every endpoint */
+	char		*key;		/* as written, for messages */
+	int		 line;
+	int		 is_via;
+	enum inv_via	 via;
+	char		*via_name;	/* or NULL */
+	char		*health;	/* when !is_via */
+};
+
+/* What a service needs until the end of the file. */
+struct inv_extra {
+	int		 node_line;
+	int		 secret_line;
+	struct inv_override *ov;
+	size_t		 nov;
+};
+
+struct inv_parse {
+	const char	*path;
+	int		 flags;
+	int		 line;		/* being read */
+	char	       **cause;
+	struct inventory *inv;
+	struct inv_extra *extra;	/* parallel to inv->services */
+	enum inv_section sec;
+	char		*secname;	/* "node gateway", for messages */
+	int		 secline;	/* where the section started */
+	int		 platform_line;
+	int		 seen[INV_MAX_KEYS];	/* line of each key */
+};
+
+/* Every message starts with where the mistake is; then what it is. */
+__attribute__((format(printf, 4, 0)))
+static int
+inventory_parse_verror(struct inv_parse *p, int line, const char *key,
+    const char *fmt, va_list ap)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s:%d: ", p->path, line);
+	if (key != NULL)
+		buf_printf(&b, "key '%s': ", key);
+	buf_vprintf(&b, fmt, ap);
+	*p->cause = buf_steal(&b);
+	return (-1);
+}
+
+/* A mistake on the line being read. */
+__attribute__((format(printf, 3, 4)))
+static int
+inventory_parse_error(struct inv_parse *p, const char *key, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	inventory_parse_verror(p, p->line, key, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* A mistake found later than its line: a missing key, an unknown node. */
+__attribute__((format(printf, 4, 5)))
+static int
+inventory_parse_error_at(struct inv_parse *p, int line, const char *key,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	inventory_parse_verror(p, line, key, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* A value check's message goes after the line and key; it is freed here. */
+static int
+inventory_parse_cause(struct inv_parse *p, int line, const char *key,
+    char *cause)
+{
+	inventory_parse_error_at(p, line, key, "%s", cause);
+	free(cause);
+	return (-1);
+}
+
+static int
+inventory_parse_key_index(enum inv_section sec, const char *key)
+{
+	int	i;
+
+	for (i = 0; inv_sections[sec].keys[i] != NULL; i++) {
+		if (strcmp(inv_sections[sec].keys[i], key) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/* Say what to write instead: a near miss, another section's key or the list. */
+static int
+inventory_parse_unknown(struct inv_parse *p, const char *key)
+{
+	const char		*const *keys = inv_sections[p->sec].keys;
+	const char		*near;
+	enum inv_section	 other;
+	struct buf		 b;
+	int			 i;
+
+	if (strcmp(key, "password") == 0 || strcmp(key, "pass") == 0 ||
+	    strcmp(key, "passwd") == 0 || strcmp(key, "token") == 0) {
+		return (inventory_parse_error(p, key, "unknown key '%s' in"
+		    " [%s]: secrets are not written in the inventory; use"
+		    " secret = env:NAME (or file:PATH or cmd:COMMAND)", key,
+		    p->secname));
+	}
+	near = inventory_value_closest(key, keys, INV_MAX_KEYS, sizeof *keys);
+	if (near != NULL) {
+		return (inventory_parse_error(p, key, "unknown key '%s' in [%s]"
+		    " (did you mean '%s'?)", key, p->secname, near));
+	}
+	for (other = INV_SEC_PLATFORM; other <= INV_SEC_SERVICE; other++) {
+		if (other == p->sec ||
+		    inventory_parse_key_index(other, key) == -1)
+			continue;
+		return (inventory_parse_error(p, key, "unknown key '%s' in [%s]"
+		    " ('%s' belongs in %s)", key, p->secname, key,
+		    inv_sections[other].form));
+	}
+	buf_init(&b);
+	for (i = 0; keys[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i == 0 ? "" : ", ", keys[i]);
+	inventory_parse_error(p, key, "unknown key '%s' in [%s]; %s takes %s",
+	    key, p->secname, inv_sections[p->sec].form, buf_str(&b));
+	buf_free(&b);
+	return (-1);
+}
+
+/* Roles are separated by commas, spaces or both; repeats are dropped. */
+static int
+inventory_parse_roles(struct inv_parse *p, const char *value,
+    struct inv_node *n)
+{
+	char	*copy, *word, *last;
+	size_t	 count = 0, i;
+
+	copy = xstrdup(value);
+	for (word = strtok_r(copy, ", \t", &last); word != NULL;
+	    word = strtok_r(NULL, ", \t", &last)) {
+		if (!inventory_value_name(word)) {
+			inventory_parse_error(p, "roles", "role '%s' may only"
+			    " have letters, digits, '.', '_' and '-'", word);
+			free(copy);
+			return (-1);
+		}
+		for (i = 0; i < count; i++) {
+			if (strcmp(n->roles[i], word) == 0)
+				break;
+		}
+		if (i != count)
+			continue;
+		n->roles = xreallocarray(n->roles, count + 2, sizeof *n->roles);
+		n->roles[count++] = xstrdup(word);
+		n->roles[count] = NULL;
+	}
+	free(copy);
+	return (0);
+}
+
+/* Durations read the same in every section. */
+static int
+inventory_parse_duration(struct inv_parse *p, const char *key,
+    const char *value, int *ms)
+{
+	if (inventory_value_duration(value, ms) != 0) {
+		return (inventory_parse_error(p, key, "bad duration '%s' (use"
+		    " 250ms, 5s or 2m, from 1ms to 10m)", value));
+	}
+	return (0);
+}
+
+static int
+inventory_parse_platform(struct inv_parse *p, const char *key,
+    const char *value)
+{
+	struct inventory	*inv = p->inv;
+
+	if (strcmp(key, "name") == 0)
+		inv->name = xstrdup(value);
+	else if (strcmp(key, "timeout") == 0)
+		return (inventory_parse_duration(p, key, value,
+		    &inv->timeout_ms));
+	else if (strcmp(key, "plugin-dir") == 0)
+		inv->plugin_dir = xstrdup(value);
+	return (0);
+}
+
+static int
+inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
+{
+	struct inv_node	*n = &p->inv->nodes[p->inv->nnodes - 1];
+
+	if (strcmp(key, "address") == 0 || strcmp(key, "public-address") == 0) {
+		if (!inventory_value_host(value)) {
+			return (inventory_parse_error(p, key, "'%s' is not an"
+			    " IPv4 or IPv6 address or a host name%s", value,
+			    *value == '[' ? " (write IPv6 addresses without"
+			    " brackets)" : ""));
+		}
+		if (*key == 'a')
+			n->address = xstrdup(value);
+		else
+			n->public_address = xstrdup(value);
+	} else if (strcmp(key, "ssh-user") == 0) {
+		if (!inventory_value_name(value)) {
+			return (inventory_parse_error(p, key,
+			    "'%s' is not a user name", value));
+		}
+		n->ssh_user = xstrdup(value);
+	} else if (strcmp(key, "ssh-port") == 0) {
+		if (inventory_value_port(value, &n->ssh_port) != 0) {
+			return (inventory_parse_error(p, key,
+			    "bad port '%s' (expected 1 to 65535)", value));
+		}
+	} else if (strcmp(key, "ssh-key") == 0)
+		n->ssh_key = xstrdup(value);
+	else if (strcmp(key, "roles") == 0)
+		return (inventory_parse_roles(p, value, n));
+	return (0);
+}
+
+/* Keep a via or health line for the end of the file, refusing a repeat. */
+static int
+inventory_parse_override(struct inv_parse *p, const char *key,
+    const char *kdisp, const char *name, const char *value)
+{
+	struct inv_extra	*x = &p->extra[p->inv->nservices - 1];
+	struct inv_override	 ov, *o;
+	char			*cause;
+	size_t			 i;
+
+	memset(&ov, 0, sizeof ov);
+	ov.is_via = *key == 'v';
+	if (ov.is_via) {
+		if (inventory_value_via(value, &ov.via, &ov.via_name,
+		    &cause) != 0)
+			return (inventory_parse_cause(p, p->line, kdisp,
+			    cause));
+	} else {
+		if (*value != '/' || strpbrk(value, " \t") != NULL) {
+			return (inventory_parse_error(p, kdisp, "a health path"
+			    " starts with '/' and has no spaces"));
+		}
+		ov.health = xstrdup(value);
+	}
+	for (i = 0; name != NULL && i < x->nov; i++) {
+		o = &x->ov[i];
+		if (o->is_via != ov.is_via || o->endpoint == NULL ||
+		    strcmp(o->endpoint, name) != 0)
+			continue;
+		free(ov.via_name);
+		free(ov.health);
+		return (inventory_parse_error(p, kdisp, "set twice for endpoint"
+		    " '%s' (first on line %d)", name, o->line));
+	}
+	ov.endpoint = name != NULL ? xstrdup(name) : NULL;
+	ov.key = xstrdup(kdisp);
+	ov.line = p->line;
+	x->ov = xreallocarray(x->ov, x->nov + 1, sizeof *x->ov);
+	x->ov[x->nov++] = ov;
+	return (0);
+}
+
+/* An unnamed endpoint is "main"; names are unique within the service. */
+static int
+inventory_parse_endpoint(struct inv_parse *p, const char *kdisp,
+    const char *name, const char *value)
+{
+	struct inv_service	*s = &p->inv->services[p->inv->nservices - 1];
+	struct inv_endpoint	 ep;
+	char			*cause;
+	size_t			 i;
+
+	if (name == NULL)
+		name = "main";
+	for (i = 0; i < s->nendpoints; i++) {
+		if (strcmp(s->endpoints[i].name, name) != 0)
+			continue;
+		return (inventory_parse_error(p, kdisp, "duplicate endpoint"
+		    " name '%s' in [%s] (first on line %d)%s", name,
+		    p->secname, s->endpoints[i].line,
+		    strcmp(name, "main") == 0 ?
+		    "; name the others: endpoint NAME = URL" : ""));
+	}
+	memset(&ep, 0, sizeof ep);
+	if (inventory_value_url(value, &ep, &cause) != 0)
+		return (inventory_parse_cause(p, p->line, kdisp, cause));
+	ep.name = xstrdup(name);
+	ep.line = p->line;
+	s->endpoints = xreallocarray(s->endpoints, s->nendpoints + 1,
+	    sizeof *s->endpoints);
+	s->endpoints[s->nendpoints++] = ep;
+	return (0);
+}
+
+static int
+inventory_parse_service(struct inv_parse *p, const char *key,
+    const char *kdisp, const char *name, const char *value)
+{
+	struct inv_service	*s = &p->inv->services[p->inv->nservices - 1];
+	struct inv_extra	*x = &p->extra[p->inv->nservices - 1];
+	char			*cause;
+
+	if (strcmp(key, "kind") == 0) {
+		if (!inventory_value_kind(value)) {
+			return (inventory_parse_error(p, key, "'%s' is not a"
+			    " kind: use lower-case letters, digits and '-'",
+			    value));
+		}
+		s->kind = xstrdup(value);
+	} else if (strcmp(key, "node") == 0) {
+		s->node = xstrdup(value);
+		x->node_line = p->line;
+	} else if (strcmp(key, "endpoint") == 0)
+		return (inventory_parse_endpoint(p, kdisp, name, value));
+	else if (strcmp(key, "via") == 0 || strcmp(key, "health") == 0)
+		return (inventory_parse_override(p, key, kdisp, name, value));
+	else if (strcmp(key, "user") == 0)
+		s->user = xstrdup(value);
+	else if (strcmp(key, "database") == 0)
+		s->database = xstrdup(value);
+	else if (strcmp(key, "secret") == 0) {
+		if (secret_valid(value, &cause) != 0)
+			return (inventory_parse_cause(p, p->line, key, cause));
+		s->secret = xstrdup(value);
+		x->secret_line = p->line;
+	} else if (strcmp(key, "timeout") == 0)
+		return (inventory_parse_duration(p, key, value,
+		    &s->timeout_ms));
+	return (0);
+}
+
+/* A section is complete when the next one starts: check its required keys. */
+static int
+inventory_parse_end(struct inv_parse *p)
+{
+	struct inv_service	*s;
+	const char		*missing = NULL;
+
+	if (p->sec == INV_SEC_NODE) {
+		if (p->inv->nodes[p->inv->nnodes - 1].address == NULL)
+			missing = "address";
+	} else if (p->sec == INV_SEC_SERVICE) {
+		s = &p->inv->services[p->inv->nservices - 1];
+		if (s->kind == NULL)
+			missing = "kind";
+		else if (s->node == NULL)
+			missing = "node";
+		else if (s->nendpoints == 0) {
+			return (inventory_parse_error_at(p, p->secline,
+			    "endpoint", "required in [%s] but missing: add"
+			    " endpoint = URL", p->secname));
+		}
+	}
+	if (missing != NULL) {
+		return (inventory_parse_error_at(p, p->secline, missing,
+		    "required in [%s] but missing", p->secname));
+	}
+	return (0);
+}
+
+/* Add a [node NAME] or [service NAME], refusing a second one of the name. */
+static int
+inventory_parse_add(struct inv_parse *p, enum inv_section sec,
+    const char *name)
+{
+	struct inventory	*inv = p->inv;
+	struct inv_node		*n;
+	struct inv_service	*s;
+	size_t			 i;
+
+	if (sec == INV_SEC_NODE) {
+		for (i = 0; i < inv->nnodes; i++) {
+			if (strcmp(inv->nodes[i].name, name) != 0)
+				continue;
+			return (inventory_parse_error(p, NULL, "section '%s':"
+			    " duplicate node '%s' (first on line %d)",
+			    p->secname, name, inv->nodes[i].line));
+		}
+		inv->nodes = xreallocarray(inv->nodes, inv->nnodes + 1,
+		    sizeof *inv->nodes);
+		n = &inv->nodes[inv->nnodes++];
+		memset(n, 0, sizeof *n);
+		n->name = xstrdup(name);
+		n->ssh_port = 22;
+		n->roles = xcalloc(1, sizeof *n->roles);
+		n->line = p->line;
+		return (0);
+	}
+	for (i = 0; i < inv->nservices; i++) {
+		if (strcmp(inv->services[i].name, name) != 0)
+			continue;
+		return (inventory_parse_error(p, NULL, "section '%s': duplicate"
+		    " service '%s' (first on line %d)", p->secname, name,
+		    inv->services[i].line));
+	}
+	inv->services = xreallocarray(inv->services, inv->nservices + 1,
+	    sizeof *inv->services);
+	p->extra = xreallocarray(p->extra, inv->nservices + 1,
+	    sizeof *p->extra);
+	memset(&p->extra[inv->nservices], 0, sizeof *p->extra);
+	s = &inv->services[inv->nservices++];
+	memset(s, 0, sizeof *s);
+	s->name = xstrdup(name);
+	s->line = p->line;
+	return (0);
+}
+
+/* Start a [platform], [node NAME] or [service NAME] section. */
+static int
+inventory_parse_section(struct inv_parse *p, char *line)
+{
+	enum inv_section	 sec;
+	const char		*near;
+	char			*type, *name, *end;
+
+	end = line + strlen(line) - 1;
+	if (*end != ']') {
+		return (inventory_parse_error(p, NULL,
+		    "section header has no closing ']'"));
+	}
+	*end = '\0';
+	for (type = line + 1; *type == ' ' || *type == '\t'; type++)
+		/* nothing */;
+	while (end > type && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	name = type + strcspn(type, " \t");
+	if (*name != '\0') {
+		*name++ = '\0';
+		name += strspn(name, " \t");
+	}
+
+	if (inventory_parse_end(p) != 0)
+		return (-1);
+	free(p->secname);
+	if (*name != '\0')
+		p->secname = xprintf("%s %s", type, name);
+	else
+		p->secname = xstrdup(type);
+	p->secline = p->line;
+	memset(p->seen, 0, sizeof p->seen);
+
+	for (sec = INV_SEC_PLATFORM; sec <= INV_SEC_SERVICE; sec++) {
+		if (strcmp(type, inv_sections[sec].type) == 0)
+			break;
+	}
+	if (sec > INV_SEC_SERVICE) {
+		near = inventory_value_closest(type,
+		    &inv_sections[INV_SEC_PLATFORM].type, 3,
+		    sizeof inv_sections[0]);
+		if (near != NULL) {
+			return (inventory_parse_error(p, NULL, "section '%s':"
+			    " unknown section type '%s' (did you mean [%s%s]?)",
+			    p->secname, type, near,
+			    *near == 'p' ? "" : " NAME"));
+		}
+		return (inventory_parse_error(p, NULL, "section '%s': unknown"
+		    " section type '%s' (expected [platform], [node NAME] or"
+		    " [service NAME])", p->secname, type));
+	}
+	p->sec = sec;
+	if (sec == INV_SEC_PLATFORM) {
+		if (*name != '\0') {
+			return (inventory_parse_error(p, NULL, "section '%s':"
+			    " [platform] takes no name", p->secname));
+		}
+		if (p->platform_line != 0) {
+			return (inventory_parse_error(p, NULL, "section"
+			    " 'platform': duplicate (first on line %d)",
+			    p->platform_line));
+		}
+		p->platform_line = p->line;
+		return (0);
+	}
+	if (*name == '\0') {
+		return (inventory_parse_error(p, NULL, "section '%s': a name is"
+		    " required: [%s NAME]", type, type));
+	}
+	if (!inventory_value_name(name)) {
+		return (inventory_parse_error(p, NULL, "section '%s': a name"
+		    " may only have letters, digits, '.', '_' and '-'",
+		    p->secname));
+	}
+	return (inventory_parse_add(p, sec, name));
+}
+
+/* Anything below a space but a tab, or DEL: nothing a text file should hold. */
+static int
+inventory_parse_has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return (1);
+	}
+	return (0);
+}
+
+/* Is this key one that takes a name: endpoint NAME, via NAME, health NAME? */
+static int
+inventory_parse_named(enum inv_section sec, const char *key)
+{
+	return (sec == INV_SEC_SERVICE && (strcmp(key, "endpoint") == 0 ||
+	    strcmp(key, "via") == 0 || strcmp(key, "health") == 0));
+}
+
+/* A "key = value" or "key NAME = value" line inside a section. */
+static int
+inventory_parse_key(struct inv_parse *p, char *line)
+{
+	char	*eq, *key, *name, *value, *end, *kdisp;
+	int	 idx = -1, ret = -1;
+
+	if ((eq = strchr(line, '=')) == NULL) {
+		return (inventory_parse_error(p, NULL, "line has no '='"
+		    " (expected key = value or a [section] header)"));
+	}
+	*eq = '\0';
+	for (end = eq; end > line && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		end[-1] = '\0';
+	key = line;
+	if (*key == '\0') {
+		return (inventory_parse_error(p, NULL,
+		    "'=' without a key before it"));
+	}
+	if (inventory_parse_has_control(key)) {
+		return (inventory_parse_error(p, NULL,
+		    "the key has a control character"));
+	}
+	if ((name = strpbrk(key, " \t")) != NULL) {
+		*name++ = '\0';
+		name += strspn(name, " \t");
+	}
+	value = eq + 1 + strspn(eq + 1, " \t");
+	kdisp = name != NULL ? xprintf("%s %s", key, name) : xstrdup(key);
+
+	if (inventory_parse_has_control(value)) {
+		inventory_parse_error(p, kdisp, "the value has a control"
+		    " character");
+	} else if (p->sec == INV_SEC_NONE) {
+		inventory_parse_error(p, kdisp, "outside any section; put it"
+		    " under [platform], [node NAME] or [service NAME]");
+	} else if ((idx = inventory_parse_key_index(p->sec, key)) == -1)
+		inventory_parse_unknown(p, key);
+	else if (name != NULL && !inventory_parse_named(p->sec, key)) {
+		inventory_parse_error(p, kdisp, "'%s' takes no name (only"
+		    " endpoint, via and health in [service NAME] do)", key);
+	} else if (name != NULL && !inventory_value_name(name)) {
+		inventory_parse_error(p, kdisp, "an endpoint name may only have"
+		    " letters, digits, '.', '_' and '-'");
+	} else if (*value == '\0')
+		inventory_parse_error(p, kdisp, "has no value");
+	else if (name == NULL && strcmp(key, "endpoint") != 0 &&
+	    p->seen[idx] != 0) {
+		inventory_parse_error(p, kdisp, "set twice in [%s] (first on"
+		    " line %d)", p->secname, p->seen[idx]);
+	} else {
+		if (name == NULL)
+			p->seen[idx] = p->line;
+		if (p->sec == INV_SEC_PLATFORM)
+			ret = inventory_parse_platform(p, key, value);
+		else if (p->sec == INV_SEC_NODE)
+			ret = inventory_parse_node(p, key, value);
+		else
+			ret = inventory_parse_service(p, key, kdisp, name,
+			    value);
+	}
+	free(kdisp);
+	return (ret);
+}
+
+/* Trim a line, drop comments and hand it to the section or key parser. */
+static int
+inventory_parse_line(struct inv_parse *p, const char *start, size_t len)
+{
+	char	 line[INV_MAX_LINE + 1], *s, *e, *hash;
+
+	if (len > INV_MAX_LINE) {
+		return (inventory_parse_error(p, NULL,
+		    "line is longer than %d bytes", INV_MAX_LINE));
+	}
+	if (memchr(start, '\0', len) != NULL)
+		return (inventory_parse_error(p, NULL, "line has a NUL byte"));
+	memcpy(line, start, len);
+	line[len] = '\0';
+	s = line + strspn(line, " \t");
+	if (*s == '#' || *s == ';')
+		return (0);
+	/* A comment after a value needs a space before its '#'. */
+	for (hash = s; (hash = strchr(hash, '#')) != NULL; hash++) {
+		if (hash != s && (hash[-1] == ' ' || hash[-1] == '\t')) {
+			*hash = '\0';
+			break;
+		}
+	}
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	if (*s == '\0')
+		return (0);
+	if (*s != '[')
+		return (inventory_parse_key(p, s));
+	if (inventory_parse_has_control(s)) {
+		return (inventory_parse_error(p, NULL,
+		    "section header has a control character"));
+	}
+	return (inventory_parse_section(p, s));
+}
+
+/* A node that is not defined, with a near miss if there is one. */
+static int
+inventory_parse_check_node(struct inv_parse *p, int line, const char *key,
+    const char *name)
+{
+	struct inventory	*inv = p->inv;
+	const char		*near = NULL;
+
+	if (inventory_node(inv, name) != NULL)
+		return (0);
+	if (inv->nnodes != 0) {
+		near = inventory_value_closest(name,
+		    (const char *const *)&inv->nodes[0].name, inv->nnodes,
+		    sizeof *inv->nodes);
+	}
+	if (near != NULL) {
+		return (inventory_parse_error_at(p, line, key, "node '%s' is"
+		    " not defined (did you mean '%s'?)", name, near));
+	}
+	return (inventory_parse_error_at(p, line, key,
+	    "node '%s' is not defined", name));
+}
+
+/* The first node with role gateway: where "via = ssh" goes. */
+static const char *
+inventory_parse_gateway(struct inventory *inv)
+{
+	size_t	i, j;
+
+	for (i = 0; i < inv->nnodes; i++) {
+		for (j = 0; inv->nodes[i].roles[j] != NULL; j++) {
+			if (strcmp(inv->nodes[i].roles[j], "gateway") == 0)
+				return (inv->nodes[i].name);
+		}
+	}
+	return (NULL);
+}
+
+/* Apply a via or health line to its endpoints once its node is known. */
+static int
+inventory_parse_apply(struct inv_parse *p, struct inv_service *s,
+    struct inv_override *o)
+{
+	struct inv_endpoint	*ep;
+	const char		*name = o->via_name;
+	size_t			 i;
+	int			 found = 0;
+
+	if (o->is_via && o->via == INV_VIA_SSH) {
+		if (name == NULL && (name = inventory_parse_gateway(p->inv)) ==
+		    NULL) {
+			return (inventory_parse_error_at(p, o->line, o->key,
+			    "'ssh' goes through the node with role gateway and"
+			    " there is none (add roles = gateway to a node or"
+			    " use ssh:NODE)"));
+		}
+		if (inventory_parse_check_node(p, o->line, o->key, name) != 0)
+			return (-1);
+	}
+	for (i = 0; i < s->nendpoints; i++) {
+		ep = &s->endpoints[i];
+		if (o->endpoint != NULL && strcmp(o->endpoint, ep->name) != 0)
+			continue;
+		found = 1;
+		if (o->is_via) {
+			ep->via = o->via;
+			free(ep->via_name);
+			ep->via_name = name != NULL ? xstrdup(name) : NULL;
+		} else {
+			free(ep->health);
+			ep->health = xstrdup(o->health);
+		}
+	}
+	if (!found) {
+		return (inventory_parse_error_at(p, o->line, o->key, "[service"
+		    " %s] has no endpoint named '%s'", s->name, o->endpoint));
+	}
+	return (0);
+}
+
+/* Checks that need the whole file: the nodes services name, secrets. */
+static int
+inventory_parse_finish(struct inv_parse *p)
+{
+	struct inventory	*inv = p->inv;
+	struct inv_service	*s;
+	struct inv_extra	*x;
+	char			*cause;
+	size_t			 i, j;
+	int			 pass;
+
+	for (i = 0; i < inv->nservices; i++) {
+		s = &inv->services[i];
+		x = &p->extra[i];
+		if (inventory_parse_check_node(p, x->node_line, "node",
+		    s->node) != 0)
+			return (-1);
+		/* The service's own via and health first, then per endpoint. */
+		for (pass = 0; pass < 2; pass++) {
+			for (j = 0; j < x->nov; j++) {
+				if ((x->ov[j].endpoint != NULL) != pass)
+					continue;
+				if (inventory_parse_apply(p, s, &x->ov[j]) != 0)
+					return (-1);
+			}
+		}
+		if (s->secret != NULL && (p->flags & INV_CHECK_SECRETS) &&
+		    secret_check(s->secret, &cause) != 0) {
+			return (inventory_parse_cause(p, x->secret_line,
+			    "secret", cause));
+		}
+	}
+	return (0);
+}
+
+/* The platform's name when the file gives none: its file name, no extension. */
+static char *
+inventory_parse_default_name(const char *path)
+{
+	const char	*base, *dot;
+
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	if (dot == base)
+		return (xstrdup("platform"));
+	return (xstrndup(base, dot - base));
+}
+
+/* Lines are split here: a NUL byte or no newline at the end is no trouble. */
+struct inventory *
+inventory_parse(const char *path, const char *text, size_t len, int flags,
+    char **cause)
+{
+	struct inv_parse	 p;
+	struct inventory	*inv;
+	const char		*end, *nl;
+	size_t			 i, j;
+	int			 ret = -1;
+
+	if (path == NULL)
+		path = "inventory";
+	memset(&p, 0, sizeof p);
+	p.path = path;
+	p.flags = flags;
+	p.cause = cause;
+	p.inv = inv = xcalloc(1, sizeof *inv);
+	inv->path = xstrdup(path);
+	inv->timeout_ms = INV_DEFAULT_TIMEOUT;
+
+	if (len > INVENTORY_MAX_SIZE) {
+		xasprintf(cause, "%s: the file is larger than 4 MiB", path);
+		goto out;
+	}
+	end = text + len;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		text += 3;
+	while (text < end) {
+		p.line++;
+		if ((nl = memchr(text, '\n', end - text)) == NULL)
+			nl = end;
+		if (inventory_parse_line(&p, text, nl - text) != 0)
+			goto out;
+		text = nl + 1;
+	}
+	if (inventory_parse_end(&p) != 0 || inventory_parse_finish(&p) != 0)
+		goto out;
+	if (inv->name == NULL)
+		inv->name = inventory_parse_default_name(path);
+	ret = 0;
+out:
+	for (i = 0; i < inv->nservices; i++) {
+		for (j = 0; j < p.extra[i].nov; j++) {
+			free(p.extra[i].ov[j].endpoint);
+			free(p.extra[i].ov[j].key);
+			free(p.extra[i].ov[j].via_name);
+			free(p.extra[i].ov[j].health);
+		}
+		free(p.extra[i].ov);
+	}
+	free(p.extra);
+	free(p.secname);
+	if (ret != 0) {
+		inventory_free(inv);
+		return (NULL);
+	}
+	return (inv);
+}

@@ -16,7 +16,6 @@
 #include "core/xmalloc.h"
 
 #define INV_MAX_LINE		4096
-#define INV_DEFAULT_TIMEOUT	5000
 #define INV_MAX_KEYS		16
 
 enum inv_section {
@@ -812,7 +811,6 @@ inventory_parse(const char *path, const char *text, size_t len, int flags,
 	p.cause = cause;
 	p.inv = inv = xcalloc(1, sizeof *inv);
 	inv->path = xstrdup(path);
-	inv->timeout_ms = INV_DEFAULT_TIMEOUT;
 
 	if (len > INVENTORY_MAX_SIZE) {
 		xasprintf(cause, "%s: the file is larger than 4 MiB", path);

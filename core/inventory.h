@@ -54,7 +54,7 @@ struct inv_service {
 struct inventory {
 	char		*path;		/* file it was read from */
 	char		*name;		/* platform name */
-	int		 timeout_ms;	/* default probe and request timeout */
+	int		 timeout_ms;	/* default probe and request timeout; 0 = the config's */
 	char		*plugin_dir;	/* extra directory of external plugins, or NULL */
 	struct inv_node	*nodes;
 	size_t		 nnodes;

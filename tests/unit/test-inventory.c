@@ -212,7 +212,7 @@ test_syntax(void)
 	if ((inv = parses("", "empty file")) != NULL) {
 		is_int(inv->nnodes + inv->nservices, 0, "empty: nothing");
 		is_str(inv->name, "t", "empty: name from the file name");
-		is_int(inv->timeout_ms, 5000, "empty: default timeout 5s");
+		is_int(inv->timeout_ms, 0, "empty: no timeout, the config's applies");
 		ok(inv->plugin_dir == NULL, "empty: no plugin-dir");
 		inventory_free(inv);
 	}

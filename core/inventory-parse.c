@@ -130,6 +130,7 @@ inventory_parse_cause(struct inv_parse *p, int line, const char *key,
 	return (-1);
 }
 
+/* The slot of a key in its section's table, or -1 if there is none. */
 static int
 inventory_parse_key_index(enum inv_section sec, const char *key)
 {
@@ -224,6 +225,7 @@ inventory_parse_duration(struct inv_parse *p, const char *key,
 	return (0);
 }
 
+/* [platform] keys: only the timeout needs checking. */
 static int
 inventory_parse_platform(struct inv_parse *p, const char *key,
     const char *value)
@@ -240,6 +242,7 @@ inventory_parse_platform(struct inv_parse *p, const char *key,
 	return (0);
 }
 
+/* [node NAME] keys: addresses and ports are checked as they are read. */
 static int
 inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
 {
@@ -348,6 +351,7 @@ inventory_parse_endpoint(struct inv_parse *p, const char *kdisp,
 	return (0);
 }
 
+/* [service NAME] keys; the node is looked up once the whole file is read. */
 static int
 inventory_parse_service(struct inv_parse *p, const char *key,
     const char *kdisp, const char *name, const char *value)

@@ -72,6 +72,7 @@ secret_text_valid(const char *s)
 	return (1);
 }
 
+/* Only the form is checked: an inventory parses where its secrets are not. */
 int
 secret_valid(const char *ref, char **cause)
 {
@@ -149,6 +150,7 @@ secret_mode_ok(const char *path, mode_t mode, char **cause)
 	return (0);
 }
 
+/* stat() follows a symbolic link: the mode that matters is the target's. */
 int
 secret_check_mode(const char *path, char **cause)
 {
@@ -305,6 +307,7 @@ secret_cmd_check(const char *cmd, char **cause)
 	return (found ? 0 : -1);
 }
 
+/* Read nothing, so a check never runs a cmd: or holds a secret in memory. */
 int
 secret_check(const char *ref, char **cause)
 {
@@ -502,6 +505,7 @@ out:
 	return (out);
 }
 
+/* The caller holds the secret briefly and gives it back to secret_free. */
 char *
 secret_resolve(const char *ref, char **cause)
 {
@@ -522,6 +526,7 @@ secret_resolve(const char *ref, char **cause)
 	return (secret_cmd_run(ref + 4, cause));
 }
 
+/* Wipe first: freed memory is reused and may end up in a core dump. */
 void
 secret_free(char *secret)
 {

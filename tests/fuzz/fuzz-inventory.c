@@ -12,6 +12,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* Exactly one of an inventory and a message must come back. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

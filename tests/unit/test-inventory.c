@@ -1,4 +1,4 @@
-/* The inventory parser: a full valid file, every refusal with its message, files, examples. */
+/* The inventory parser: a full file, each refusal and its message, examples. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -19,6 +19,7 @@
 
 static char	tmpdir[] = "/tmp/test-inventory.XXXXXX";
 
+/* Every test text is called t.conf, so messages are predictable. */
 static struct inventory *
 parse(const char *text, int flags, char **cause)
 {
@@ -102,6 +103,7 @@ static const char full[] =
     "node = analytics\n"					/* 45 */
     "endpoint = https://airflow-webserver.orchestrator.svc\n";
 
+/* One file using every key: defaults, named endpoints, via overrides, IPv6. */
 static void
 test_full(void)
 {
@@ -198,11 +200,13 @@ test_full(void)
 	ok(inventory_service(inv, "nope") == NULL, "unknown service is NULL");
 	inventory_free(inv);
 
-	is_str(inventory_via_string(INV_VIA_DIRECT), "direct", "via string direct");
+	is_str(inventory_via_string(INV_VIA_DIRECT), "direct",
+	    "via string direct");
 	is_str(inventory_via_string(INV_VIA_VPN), "vpn", "via string vpn");
 	is_str(inventory_via_string(INV_VIA_SSH), "ssh", "via string ssh");
 }
 
+/* Lines, comments, headers and values before any key is looked at. */
 static void
 test_syntax(void)
 {
@@ -212,7 +216,8 @@ test_syntax(void)
 	if ((inv = parses("", "empty file")) != NULL) {
 		is_int(inv->nnodes + inv->nservices, 0, "empty: nothing");
 		is_str(inv->name, "t", "empty: name from the file name");
-		is_int(inv->timeout_ms, 0, "empty: no timeout, the config's applies");
+		is_int(inv->timeout_ms, 0,
+		    "empty: no timeout, the config's applies");
 		ok(inv->plugin_dir == NULL, "empty: no plugin-dir");
 		inventory_free(inv);
 	}
@@ -283,6 +288,7 @@ fails_len(const char *text, size_t len, const char *want, const char *what)
 	free(cause);
 }
 
+/* NUL bytes and the 4 MiB cap need a length, not a C string. */
 static void
 test_sizes(void)
 {
@@ -298,6 +304,7 @@ test_sizes(void)
 	free(text);
 }
 
+/* Unknown and missing keys, each with what to write instead. */
 static void
 test_keys(void)
 {
@@ -336,12 +343,14 @@ test_keys(void)
 	    " '-'", "bad kind");
 }
 
+/* Addresses, ports, durations, URLs and vias, good and bad. */
 static void
 test_values(void)
 {
 	static const char *good[] = {
 		"10.0.0.1", "::1", "fe80::1", "2001:db8::10", "localhost",
-		"db.example.com", "vps-1.lab", "minio.deepstorage.svc", "A1", NULL
+		"db.example.com", "vps-1.lab", "minio.deepstorage.svc", "A1",
+		NULL
 	};
 	static const struct {
 		const char	*url;
@@ -351,8 +360,8 @@ test_values(void)
 		    " scheme://[user@]host[:port][/path]" },
 		{ "HTTP://x", "bad URL: the scheme must be a lower-case letter,"
 		    " then letters, digits, '+', '.' or '-'" },
-		{ "1http://x", "bad URL: the scheme must be a lower-case letter,"
-		    " then letters, digits, '+', '.' or '-'" },
+		{ "1http://x", "bad URL: the scheme must be a lower-case"
+		    " letter, then letters, digits, '+', '.' or '-'" },
 		{ "tcp://10.0.0.1", "bad URL: tcp:// has no default port, so"
 		    " give one: tcp://HOST:PORT" },
 		{ "redis://10.0.0.1/0", "bad URL: redis:// has no default port,"
@@ -366,7 +375,8 @@ test_values(void)
 		{ "http://[::1:8123", "bad URL: missing ']' after the IPv6"
 		    " address" },
 		{ "http://[x]:80", "bad URL: 'x' is not an IPv6 address" },
-		{ "http://[::1]x", "bad URL: expected ':PORT' or '/' after ']'" },
+		{ "http://[::1]x",
+		    "bad URL: expected ':PORT' or '/' after ']'" },
 		{ "http://x:99999", "bad port '99999' in URL (expected 1 to"
 		    " 65535)" },
 		{ "http://x:", "bad port '' in URL (expected 1 to 65535)" },
@@ -475,6 +485,7 @@ test_values(void)
 	    " and '-'", "bad endpoint name");
 }
 
+/* What needs the rest of the file: duplicate names, nodes, secrets. */
 static void
 test_references(void)
 {
@@ -482,7 +493,8 @@ test_references(void)
 	char			*cause;
 
 	fails(NODE "[node a]\naddress = 10.0.0.2\n", "t.conf:3: section"
-	    " 'node a': duplicate node 'a' (first on line 1)", "duplicate node");
+	    " 'node a': duplicate node 'a' (first on line 1)",
+	    "duplicate node");
 	fails(NODE SVC "endpoint = http://x\n[service s]\n", "t.conf:7: section"
 	    " 'service s': duplicate service 's' (first on line 3)",
 	    "duplicate service");
@@ -563,6 +575,7 @@ make_file(const char *name, const char *text, mode_t mode)
 	return (path);
 }
 
+/* Files: the mode check, messages naming the path, missing files. */
 static void
 test_load(void)
 {
@@ -620,6 +633,7 @@ test_load(void)
 	free(want);
 }
 
+/* The environment decides where the inventory is looked for. */
 static void
 test_default_path(void)
 {
@@ -661,6 +675,7 @@ read_file(const char *path, size_t *len)
 	return (text);
 }
 
+/* The shipped examples must parse, so they never rot. */
 static void
 test_examples(void)
 {
@@ -713,6 +728,7 @@ test_examples(void)
 	free(dir);
 }
 
+/* Temporary files live in one directory removed at the end. */
 int
 main(void)
 {

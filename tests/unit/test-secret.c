@@ -49,6 +49,7 @@ invalid(const char *ref, const char *want)
 	free(what);
 }
 
+/* Forms only: nothing is read. */
 static void
 test_valid(void)
 {
@@ -81,6 +82,7 @@ test_valid(void)
 	invalid("cmd:echo\nx", "cmd: needs a command (cmd:COMMAND)");
 }
 
+/* env: references, set, unset and empty. */
 static void
 test_env(void)
 {
@@ -113,6 +115,7 @@ test_env(void)
 	free(cause);
 }
 
+/* file: references, their modes, sizes and ~. */
 static void
 test_file(void)
 {
@@ -233,6 +236,7 @@ cmd_fails(const char *ref, const char *want, const char *what)
 	free(cause);
 }
 
+/* cmd: references: output, exit status, signals and the deadline. */
 static void
 test_cmd(void)
 {
@@ -323,6 +327,7 @@ test_cmd(void)
 	secret_free(s);
 }
 
+/* Temporary files live in one directory removed at the end. */
 int
 main(void)
 {

@@ -131,6 +131,9 @@ main(int argc, char **argv)
 	path = config != NULL ? xstrdup(config) : options_default_path();
 	if (options_load(path, config != NULL, &cause) != 0) {
 		fprintf(stderr, "platform-tui: %s\n", cause);
+		free(cause);
+		free(path);
+		options_free();
 		return (CMD_EXIT_USAGE);
 	}
 	free(path);

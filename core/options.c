@@ -188,6 +188,11 @@ options_load(const char *path, int must_exist, char **cause)
 		*eq = '\0';
 		key = options_trim(key);
 		value = options_trim(eq + 1);
+		if (options_find(key) == -1) {
+			xasprintf(cause, "%s:%d: key '%s': unknown setting", path, lineno, key);
+			fclose(f);
+			return (-1);
+		}
 		if (options_set(key, value, "config", &why) != 0) {
 			xasprintf(cause, "%s:%d: key '%s': %s", path, lineno, key, why);
 			free(why);

@@ -41,7 +41,7 @@ main(void)
 	is_int(split("[\"a\"", &cause), -1, "broken JSON refused");
 	ok(cause != NULL && strncmp(cause, "bad JSON", 8) == 0, "with the JSON error");
 	free(cause);
-	is_int(split("{\"a\": 1}", NULL), 1, "an object is a word, not JSON");
+	is_int(split("{\"a\":1}", NULL), 1, "an object is a word, not JSON");
 	is_int(split("a\\", &cause), -1, "a trailing backslash refused");
 	free(cause);
 	cmdline_free(argv);

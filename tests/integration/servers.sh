@@ -18,6 +18,12 @@
 # work on this machine at all (no binaries, root without a postgres account)
 # returns 2 with a message; the caller may skip then.
 #
+# Also: pt_servers_dir, pt_free_port [ADDR], pt_pg_stop, pt_ch_stop,
+# pt_blackhole_stop NAME, pt_server_info NAME addr|port|tcp_port|pid|
+# start-seconds.  PostgreSQL runs as the postgres account when we are root
+# (it refuses root), as ourselves otherwise; ClickHouse and the blackhole as
+# ourselves.  PT_KEEP_SERVERS=1 keeps the temp dir and its logs.
+#
 # Everything here is bash; only 127.0.0.0/8 is ever contacted.
 
 PT_PGBIN=${PT_PGBIN:-/usr/lib/postgresql/15/bin}

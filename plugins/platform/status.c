@@ -285,6 +285,14 @@ status_probe_start(struct status_probe *p)
 	secret_free(secret);
 }
 
+/* An argument names a service, a kind or a node. */
+static int
+status_matches(const struct inv_service *svc, const char *name)
+{
+	return (strcmp(name, svc->name) == 0 || strcmp(name, svc->kind) == 0 ||
+	    strcmp(name, svc->node) == 0);
+}
+
 static int
 status_wanted(struct cmd *c, const struct inv_service *svc)
 {
@@ -293,8 +301,7 @@ status_wanted(struct cmd *c, const struct inv_service *svc)
 	if (c->argc == 0)
 		return (1);
 	for (i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], svc->name) == 0 || strcmp(c->argv[i], svc->kind) == 0 ||
-		    strcmp(c->argv[i], svc->node) == 0)
+		if (status_matches(svc, c->argv[i]))
 			return (1);
 	}
 	return (0);
@@ -375,6 +382,22 @@ status_start(struct cmd *c, void (*done)(struct status_run *, void *), void *arg
 		free(cause);
 		return (-1);
 	}
+	if (timeout <= 0) {
+		cmd_error(c, CMD_EXIT_USAGE, "status: the timeout must be more than 0");
+		return (-1);
+	}
+	/* A typo must not silently drop a service from a monitoring script. */
+	for (i = 0; i < (size_t)c->argc; i++) {
+		for (j = 0; j < inv->nservices; j++) {
+			if (status_matches(&inv->services[j], c->argv[i]))
+				break;
+		}
+		if (j == inv->nservices) {
+			cmd_error(c, CMD_EXIT_USAGE, "status: no service, kind or node "
+			    "named '%s'", c->argv[i]);
+			return (-1);
+		}
+	}
 	if (timeout_opt == NULL && inv->timeout_ms > 0)
 		timeout = inv->timeout_ms;
 
@@ -415,12 +438,6 @@ status_start(struct cmd *c, void (*done)(struct status_run *, void *), void *arg
 			view_set_text(v, p->row, COL_KIND, p->svc->kind);
 			view_set_text(v, p->row, COL_STATE, "checking");
 		}
-	}
-	if (c->argc > 0 && run->n == 0) {
-		cmd_error(c, CMD_EXIT_USAGE, "status: no service, kind or node named '%s'",
-		    c->argv[0]);
-		status_run_free(run);
-		return (-1);
 	}
 	/* One extra count while starting, so a probe that fails at once cannot end the run. */
 	run->pending = run->n + 1;

@@ -201,6 +201,13 @@ run -i "$INV" status ch1 ch2 -o tsv --timeout 2s
 is "$(field "$out" ch2 state)" down "status: a ClickHouse stopped meanwhile is down"
 is "$rc" 3 "status: and exit 3"
 
+# --- usage errors print no rows
+run -i "$INV" status ch1 nosuch -o tsv
+is "$rc" 2 "status: an unknown name beside a known one is a usage error"
+is "$out" "" "status: and prints nothing on stdout"
+run -i "$INV" status -t 0
+is "$rc" 2 "status: a zero timeout is a usage error"
+
 t3=$(date +%s%N)
 pt_servers_cleanup
 echo "# probes $(( (t2 - t1) / 1000000 )) ms, the rest $(( (t3 - t2) / 1000000 )) ms," \

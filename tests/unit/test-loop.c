@@ -39,7 +39,6 @@ test_timers(void)
 	struct loop		*loop = loop_new();
 	struct loop_timer	 a, b, c, d;
 	struct again		 ag;
-	uint64_t		 start;
 	int			 rounds;
 
 	norder = 0;
@@ -54,10 +53,9 @@ test_timers(void)
 	loop_timer_stop(&d);
 	ok(!loop_timer_pending(&d), "a stopped timer is not pending");
 	ok(loop_timer_pending(&a), "a started timer is pending");
-	start = loop_now(loop);
 	loop_run(loop);
 	is_str(order, "abc", "timers fire in deadline order, a stopped one never");
-	ok(loop_now(loop) - start >= 30, "loop_run waited for the last timer");
+	ok(loop_now(loop) >= c.deadline, "no timer fired before its deadline");
 
 	/* A timer restarted at 0 ms from its callback runs once per round. */
 	loop_timer_init(&ag.t, loop, again_cb, &ag);

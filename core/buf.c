@@ -1,9 +1,11 @@
 /* Growable buffers: the one place strings are built piece by piece. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/xmalloc.h"
@@ -120,4 +122,23 @@ const char *
 buf_str(const struct buf *b)
 {
 	return (b->data != NULL ? b->data : "");
+}
+
+ssize_t
+buf_read_all(int fd, char *dst, size_t cap)
+{
+	size_t	len = 0;
+	ssize_t	n;
+
+	while (len < cap) {
+		n = read(fd, dst + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (-1);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return ((ssize_t)len);
 }

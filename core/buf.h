@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct buf {
 	char	*data;		/* owned, NUL-terminated, may be NULL when empty */
@@ -22,5 +23,10 @@ void	 buf_vprintf(struct buf *, const char *, va_list) __attribute__((format(pri
 void	 buf_consume(struct buf *, size_t);
 char	*buf_steal(struct buf *);
 const char *buf_str(const struct buf *);
+/*
+ * Read fd to its end into dst (cap bytes, fixed: no copies are left behind
+ * for secrets). Returns the length, cap when there was more, or -1 and errno.
+ */
+ssize_t	 buf_read_all(int fd, char *dst, size_t cap);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/inventory.h"
 #include "core/xmalloc.h"
 
@@ -52,21 +53,13 @@ inventory_load(const char *path, int flags, char **cause)
 		goto out;
 	}
 	data = xmalloc(INVENTORY_MAX_SIZE + 1);
-	for (;;) {
-		n = read(fd, data + len, INVENTORY_MAX_SIZE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			xasprintf(cause, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((len += n) > INVENTORY_MAX_SIZE) {
-			xasprintf(cause, "%s: the file is larger than 4 MiB",
-			    path);
-			goto out;
-		}
+	if ((n = buf_read_all(fd, data, INVENTORY_MAX_SIZE + 1)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((len = (size_t)n) > INVENTORY_MAX_SIZE) {
+		xasprintf(cause, "%s: the file is larger than 4 MiB", path);
+		goto out;
 	}
 	inv = inventory_parse(path, data, len, flags, cause);
 out:

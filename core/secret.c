@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/secret.h"
 #include "core/xmalloc.h"
 
@@ -190,21 +191,13 @@ secret_file_read(const char *ref, char **cause)
 	if (secret_mode_ok(path, sb.st_mode, cause) != 0)
 		goto out;
 	data = xmalloc(SECRET_MAX + 1);
-	for (;;) {
-		n = read(fd, data + len, SECRET_MAX + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			xasprintf(cause, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += n;
-		if (len > SECRET_MAX) {
-			xasprintf(cause, "%s: larger than 64 KiB", path);
-			goto out;
-		}
+	if ((n = buf_read_all(fd, data, SECRET_MAX + 1)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((len = (size_t)n) > SECRET_MAX) {
+		xasprintf(cause, "%s: larger than 64 KiB", path);
+		goto out;
 	}
 	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
 		len--;

@@ -130,6 +130,16 @@ output_table(FILE *f, const struct view *v, int color)
 	free(w);
 }
 
+/* Other control bytes from servers (escape sequences) never reach a terminal raw. */
+static void
+output_byte(FILE *f, char c)
+{
+	if ((unsigned char)c < 0x20 || c == 0x7f)
+		fprintf(f, "\\x%02x", (unsigned char)c);
+	else
+		fputc(c, f);
+}
+
 /* TSV as ClickHouse writes it: tab, newline and backslash escaped. */
 static void
 output_tsv_field(FILE *f, const char *s)
@@ -149,7 +159,7 @@ output_tsv_field(FILE *f, const char *s)
 			fputs("\\\\", f);
 			break;
 		default:
-			fputc(*s, f);
+			output_byte(f, *s);
 		}
 	}
 }
@@ -159,14 +169,18 @@ static void
 output_csv_field(FILE *f, const char *s)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
+		for (; *s != '\0'; s++)
+			output_byte(f, *s);
 		return;
 	}
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
 		if (*s == '"')
 			fputc('"', f);
-		fputc(*s, f);
+		if (*s == '\n' || *s == '\r')
+			fputc(*s, f);
+		else
+			output_byte(f, *s);
 	}
 	fputc('"', f);
 }

@@ -18,6 +18,11 @@ run --plugin-dir "$T/plugins" hello world operator -o tsv
 is "$rc" 0 "its command runs"
 is "$out" $'greeting\tn\noperator\t42' "and prints its view"
 
+run --plugin-dir "$T/plugins" hello world $'a\033[31mb\tc' -o tsv
+is "$(printf '%s\n' "$out" | tail -1)" 'a\x1b[31mb\tc	42' "tsv escapes control bytes from a view"
+run --plugin-dir "$T/plugins" hello world $'x\033]0;t\a' -o csv
+is "$(printf '%s\n' "$out" | tail -1)" 'x\x1b]0;t\x07,42' "and so does csv"
+
 mkdir -p "$XDG_CONFIG_HOME/platform-tui"
 printf 'plugin-dir = %s\n' "$T/plugins" >"$XDG_CONFIG_HOME/platform-tui/config"
 chmod 600 "$XDG_CONFIG_HOME/platform-tui/config"

@@ -39,7 +39,7 @@ static const struct {
 	      "roles" } },
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
-	      "database", "timeout" } },
+	      "database", "timeout", "ca-file" } },
 };
 
 /* A via or health line, applied once every endpoint of the service is known. */
@@ -378,6 +378,8 @@ inventory_parse_service(struct inv_parse *p, const char *key,
 		s->user = xstrdup(value);
 	else if (strcmp(key, "database") == 0)
 		s->database = xstrdup(value);
+	else if (strcmp(key, "ca-file") == 0)
+		s->ca_file = xstrdup(value);
 	else if (strcmp(key, "secret") == 0) {
 		if (secret_valid(value, &cause) != 0)
 			return (inventory_parse_cause(p, p->line, key, cause));

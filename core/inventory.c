@@ -109,6 +109,7 @@ inventory_free(struct inventory *inv)
 		free(s->user);
 		free(s->secret);
 		free(s->database);
+		free(s->ca_file);
 	}
 	free(inv->nodes);
 	free(inv->services);

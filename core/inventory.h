@@ -45,6 +45,7 @@ struct inv_service {
 	char		*user;		/* or NULL */
 	char		*secret;	/* a reference (env:, file:, cmd:), or NULL */
 	char		*database;	/* or NULL */
+	char		*ca_file;	/* CA bundle for TLS, or NULL for the system's */
 	int		 timeout_ms;	/* 0 = the platform's */
 	struct inv_endpoint *endpoints;
 	size_t		 nendpoints;

@@ -263,6 +263,8 @@ status_probe_start(struct status_probe *p)
 		free(url);
 		/* The guard timer reports first; curl's own limit is a backstop. */
 		http_req_timeout(p->req, p->timeout_ms + 1000);
+		if (svc->ca_file != NULL)
+			http_req_cainfo(p->req, svc->ca_file);
 		if (svc->user != NULL)
 			http_req_auth_basic(p->req, svc->user, secret != NULL ? secret : "");
 		http_req_start(p->req, status_http_done, p);

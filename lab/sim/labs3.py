@@ -22,7 +22,8 @@ Command line (secret read from a file, trailing newline stripped):
     CMD: lsb | mb BUCKET | put BUCKET KEY FILE|- | get BUCKET KEY |
          head BUCKET KEY | rm BUCKET KEY | ls BUCKET [PREFIX] [--delimiter D] |
          presign BUCKET KEY [--method GET] [--expires S] |
-         seed BUCKET PREFIX COUNT [--size BYTES] [--threads 8]
+         seed BUCKET PREFIX COUNT [--size BYTES] [--threads 8] |
+         seed-lab   (buckets lakehouse, airflow-logs and sample objects)
 
 Defaults: endpoint http://127.0.1.1:8081, access key lab:operator, secret
 file $PLATFORM_LAB_DIR/secrets/s3 (lab dir default /tmp/platform-lab).
@@ -310,9 +311,13 @@ class S3:
         [common prefixes]); max_keys is the page size, continuation tokens
         (ListObjectsV2) are followed to the end."""
         objects, prefixes, token = [], [], None
+        # Swift encodes a space as %20, AWS as "+"; a real "+" is %2B in both
+        unq = urllib.parse.unquote_plus
         while True:
+            # encoding-type=url: keys with control characters cannot be
+            # carried in XML 1.0 otherwise.
             params = [("list-type", "2"), ("max-keys", str(max_keys)),
-                      ("prefix", prefix)]
+                      ("prefix", prefix), ("encoding-type", "url")]
             if delimiter:
                 params.append(("delimiter", delimiter))
             if token:
@@ -320,12 +325,12 @@ class S3:
             root = ET.fromstring(self.request("GET", bucket,
                                               params=params)[2])
             for c in _children(root, "Contents"):
-                objects.append({"Key": _text(c, "Key"),
+                objects.append({"Key": unq(_text(c, "Key")),
                                 "Size": int(_text(c, "Size", "0")),
                                 "ETag": _text(c, "ETag").strip('"'),
                                 "LastModified": _text(c, "LastModified")})
             for p in _children(root, "CommonPrefixes"):
-                prefixes.append(_text(p, "Prefix"))
+                prefixes.append(unq(_text(p, "Prefix")))
             token = _text(root, "NextContinuationToken", "")
             if _text(root, "IsTruncated") != "true" or not token:
                 return objects, prefixes
@@ -357,6 +362,132 @@ def seed(s3, bucket, prefix, count, size=64, threads=8):
     return time.monotonic() - start
 
 
+# -- the lab's sample data (seed-lab) ------------------------------------------
+
+LAB_DAYS = ["2026-11-%02d" % d for d in range(20, 25)]
+HOSTILE_KEYS = ["bronze/evil/\x1b[31mred\x1b[0m.txt",
+                "bronze/evil/\x1b]2;pwned\x07title.txt"]
+UNICODE_KEY = "silver/reports/Q4 résumé – 東京 (draft).csv"
+
+
+def _events(day, n, rng):
+    """n sample events of one day (the ClickHouse lakehouse.events shape)."""
+    out = []
+    for _ in range(n):
+        secs = rng.randrange(86400)
+        out.append({"event_date": day,
+                    "event_time": "%s %02d:%02d:%02d" % (
+                        day, secs // 3600, secs // 60 % 60, secs % 60),
+                    "user_id": rng.randrange(1, 5000),
+                    "event_type": rng.choice(["view", "click", "cart",
+                                              "purchase"]),
+                    "country": rng.choice(["DE", "FR", "US", "JP", "BR"]),
+                    "amount": round(rng.uniform(0, 200), 2)})
+    return sorted(out, key=lambda e: e["event_time"])
+
+
+def _csv(rows, cols):
+    lines = [",".join(cols)]
+    lines += [",".join(str(r[c]) for c in cols) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _gold(events):
+    agg = {}
+    for e in events:
+        k = (e["event_type"], e["country"])
+        n, amt = agg.get(k, (0, 0.0))
+        agg[k] = (n + 1, amt + e["amount"])
+    return [{"day": events[0]["event_date"], "event_type": k[0],
+             "country": k[1], "events": v[0], "amount": round(v[1], 2)}
+            for k, v in sorted(agg.items())]
+
+
+def _airflow_log(task, day, attempt, ok):
+    ts = day + "T00:0%d:00.000+0000" % attempt
+    lines = ["[%s] {taskinstance.py:1159} INFO - Dependencies all met for "
+             "<TaskInstance: ingest_events.%s scheduled__%sT00:00:00+00:00 "
+             "[queued]>" % (ts, task, day),
+             "[%s] {taskinstance.py:1361} INFO - Starting attempt %d of 3"
+             % (ts, attempt),
+             "[%s] {ingest.py:42} INFO - reading s3://lakehouse/bronze/"
+             "events/date=%s/" % (ts, day)]
+    if ok:
+        lines.append("[%s] {taskinstance.py:1400} INFO - Marking task as "
+                     "SUCCESS." % ts)
+    else:
+        lines += ["[%s] {taskinstance.py:1851} ERROR - Task failed with "
+                  "exception" % ts, "Traceback (most recent call last):",
+                  '  File "/opt/airflow/dags/ingest.py", line 57, in load',
+                  "ConnectionError: clickhouse shard2 refused the connection",
+                  "[%s] {taskinstance.py:1400} INFO - Marking task as "
+                  "UP_FOR_RETRY." % ts]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def lab_layout():
+    """[(bucket, key, bytes)] of the lab's sample objects (deterministic)."""
+    import json
+    import random
+    rng = random.Random(20261120)
+    objs, cols = [], ["event_date", "event_time", "user_id", "event_type",
+                      "country", "amount"]
+    for day in LAB_DAYS:
+        events = _events(day, 120, rng)
+        for part in range(2):
+            body = "".join(json.dumps(e) + "\n" for e in events[part::2])
+            objs.append(("lakehouse", "bronze/events/date=%s/part-%04d.json"
+                         % (day, part), body.encode()))
+        objs.append(("lakehouse", "silver/events/date=%s/part-0000.csv" % day,
+                     _csv(events, cols)))
+        objs.append(("lakehouse", "silver/events/date=%s/_SUCCESS" % day, b""))
+        objs.append(("lakehouse", "gold/daily/date=%s/part-0000.csv" % day,
+                     _csv(_gold(events), ["day", "event_type", "country",
+                                          "events", "amount"])))
+        objs.append(("lakehouse", "gold/daily/date=%s/_SUCCESS" % day, b""))
+    for hour in range(24):  # a few hundred small objects
+        for i in range(12):
+            objs.append(("lakehouse", "bronze/clickstream/hour=%02d/"
+                         "click-%04d.json" % (hour, i),
+                         b'{"hour": %d, "seq": %d}\n' % (hour, i)))
+    line = b'{"event_type": "view", "country": "DE", "amount": 1.5}\n'
+    objs.append(("lakehouse", "bronze/archive/events-2026-11.jsonl",
+                 line * (4 * 1024 * 1024 // len(line))))  # ~4 MiB
+    objs.append(("lakehouse", UNICODE_KEY, b"quarter,amount\nQ4,1234.5\n"))
+    for key in HOSTILE_KEYS:
+        objs.append(("lakehouse", key, b"a key with terminal escapes\n"))
+    for day, runs in ((LAB_DAYS[-2], [(1, True)]),
+                      (LAB_DAYS[-1], [(1, False), (2, True)])):
+        for task in ("extract", "transform", "load"):
+            for attempt, ok in runs:  # only "load" fails and retries
+                if task != "load" and attempt > 1:
+                    continue
+                ok = ok or task != "load"
+                objs.append(("airflow-logs", "dag_id=ingest_events/run_id="
+                             "scheduled__%sT00:00:00+00:00/task_id=%s/"
+                             "attempt=%d.log" % (day, task, attempt),
+                             _airflow_log(task, day, attempt, ok)))
+    return objs
+
+
+def seed_lab(s3, threads=8):
+    """Create the lab buckets and put the sample objects that are missing
+    (or differ in size). Returns (objects in layout, objects written)."""
+    layout = lab_layout()
+    have = {}
+    for bucket in sorted({b for b, _, _ in layout}):
+        s3.create_bucket(bucket)
+        have.update({(bucket, o["Key"]): o["Size"]
+                     for o in s3.list_objects(bucket)[0]})
+    todo = [(b, k, d) for b, k, d in layout if have.get((b, k)) != len(d)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        for f in [pool.submit(s3.put_object, b, k, d,
+                              "text/csv" if k.endswith(".csv")
+                              else "text/plain") for b, k, d in todo]:
+            f.result()
+    return len(layout), len(todo)
+
+
 def _parser():
     lab = os.environ.get("PLATFORM_LAB_DIR", "/tmp/platform-lab")
     p = argparse.ArgumentParser(description="Small SigV4 S3 client (lab).")
@@ -385,6 +516,7 @@ def _parser():
     sp.add_argument("key")
     sp.add_argument("--method", default="GET")
     sp.add_argument("--expires", type=int, default=3600)
+    sub.add_parser("seed-lab", help="the lab's buckets and sample objects")
     sp = sub.add_parser("seed")
     sp.add_argument("bucket")
     sp.add_argument("prefix")
@@ -425,6 +557,11 @@ def _run(s3, a):
                                           printable(o["Key"])))
     elif a.cmd == "presign":
         out.write(s3.presign(a.method, a.bucket, a.key, a.expires) + "\n")
+    elif a.cmd == "seed-lab":
+        start = time.monotonic()
+        total, written = seed_lab(s3)
+        sys.stderr.write("seed-lab: %d sample objects, %d written in %.2f s\n"
+                         % (total, written, time.monotonic() - start))
     elif a.cmd == "seed":
         secs = seed(s3, a.bucket, a.prefix, a.count, a.size, a.threads)
         sys.stderr.write("seeded %d objects under s3://%s/%s in %.2f s "

@@ -220,7 +220,7 @@ _pt_kill() {
 			kill -KILL "$pid" 2>/dev/null
 			_pt_wait_pid_gone "$pid" 5
 		fi
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
 	done
 	return 0
 }

@@ -6,7 +6,7 @@
 #                                                  ptlab-gateway namespace:
 #                                                  OpenVPN udp 1194 (10.8.0.0/24)
 #                                                  or wireguard-go 51820 (10.9.0.0/24)
-#                                                  bridge ptlab-br0 10.10.0.1/24
+#                                                  bridge br0 10.10.0.1/24
 #                    ptlab-compute 10.10.0.2 ───────┤
 #                    ptlab-analytics 10.10.0.3 ─────┘
 #
@@ -17,14 +17,22 @@
 
 VPN_LIB=${BASH_SOURCE[0]}
 VPN_NODES="gateway compute analytics"
-VPN_PRIVATE_NET=10.10.0.0/24
-VPN_OVPN_NET=10.8.0.0/24
-VPN_WG_NET=10.9.0.0/24
+# A test runs a second VPN beside the lab's by setting these before sourcing:
+# the name prefix of namespaces and links, and the /24s (first three octets)
+# of the private network and of the two tunnels.
+VPN_PREFIX=${VPN_PREFIX:-ptlab}
+VPN_PRIVATE=${VPN_PRIVATE:-10.10.0}
+VPN_OVPN=${VPN_OVPN:-10.8.0}
+VPN_WG=${VPN_WG:-10.9.0}
+VPN_PRIVATE_NET=$VPN_PRIVATE.0/24
+VPN_OVPN_NET=$VPN_OVPN.0/24
+VPN_WG_NET=$VPN_WG.0/24
 VPN_OVPN_PORT=1194
 VPN_WG_PORT=51820
-VPN_WG_SERVER_IF=ptlab-wg0
-VPN_WG_CLIENT_IF=ptlab-wgc
-VPN_OVPN_CLIENT_IF=ptlab-tun
+VPN_PUB_IF=$VPN_PREFIX-pub
+VPN_WG_SERVER_IF=$VPN_PREFIX-wg0
+VPN_WG_CLIENT_IF=$VPN_PREFIX-wgc
+VPN_OVPN_CLIENT_IF=$VPN_PREFIX-tun
 VPN_UAPI_DIR=/var/run/wireguard
 # Public /30 links to try, "host gateway": the first whose range is unused wins.
 VPN_PUBLIC_CANDIDATES="172.31.255.1/172.31.255.2 172.30.255.1/172.30.255.2 192.168.255.253/192.168.255.254"
@@ -39,21 +47,22 @@ vpn_err() { printf 'vpn: %s\n' "$*" >&2; }
 vpn_now() { date +%s.%N; }
 vpn_since() { awk -v a="$1" -v b="$(vpn_now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-vpn_ns() { printf 'ptlab-%s\n' "$1"; }
+vpn_ns() { printf '%s-%s\n' "$VPN_PREFIX" "$1"; }
 
 # vpn_sub FUNCTION ARGS...: run a step in a bash of its own under set -eu, so
 # its first failing command stops it even when our caller wrote `vpn_up || …`
 # (which turns set -e off for everything the call runs).
 vpn_sub() {
-	LAB=$LAB bash -eu -c '. "$0"; "$@"' "$VPN_LIB" "$@"
+	LAB=$LAB VPN_PREFIX=$VPN_PREFIX VPN_PRIVATE=$VPN_PRIVATE VPN_OVPN=$VPN_OVPN \
+	    VPN_WG=$VPN_WG bash -eu -c '. "$0"; "$@"' "$VPN_LIB" "$@"
 }
 
 # vpn_node_addr NODE: the node's address on the private network.
 vpn_node_addr() {
 	case $1 in
-	gateway) echo 10.10.0.1 ;;
-	compute) echo 10.10.0.2 ;;
-	analytics) echo 10.10.0.3 ;;
+	gateway) echo "$VPN_PRIVATE.1" ;;
+	compute) echo "$VPN_PRIVATE.2" ;;
+	analytics) echo "$VPN_PRIVATE.3" ;;
 	*) return 1 ;;
 	esac
 }
@@ -281,6 +290,18 @@ vpn_pick_public() {
 	return 1
 }
 
+# vpn_nets_free: the private and tunnel /24s are not routed here already
+# (they would shadow, or be shadowed by, a real network).
+vpn_nets_free() {
+	local p used
+	for p in "$VPN_PRIVATE" "$VPN_OVPN" "$VPN_WG"; do
+		used=$(ip -4 route show match "$p.1" | grep -v '^default' | head -n 1)
+		[ -z "$used" ] && continue
+		vpn_err "$p.0/24 is already routed here ($used); set VPN_PRIVATE/VPN_OVPN/VPN_WG to free /24s"
+		return 1
+	done
+}
+
 # vpn_check: reasons we cannot run, on stderr; non-zero then.
 vpn_check() {
 	local kind=$1 p
@@ -318,23 +339,23 @@ vpn_net_up() {
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
 	done
-	ip link add ptlab-pub type veth peer name pub0 netns "$gns"
-	ip addr add "$host/30" dev ptlab-pub
-	ip link set ptlab-pub up
+	ip link add "$VPN_PUB_IF" type veth peer name pub0 netns "$gns"
+	ip addr add "$host/30" dev "$VPN_PUB_IF"
+	ip link set "$VPN_PUB_IF" up
 	ip -n "$gns" addr add "$gw/30" dev pub0
 	ip -n "$gns" link set pub0 up
-	ip -n "$gns" link add ptlab-br0 type bridge
-	ip -n "$gns" addr add 10.10.0.1/24 dev ptlab-br0
-	ip -n "$gns" link set ptlab-br0 up
+	ip -n "$gns" link add br0 type bridge
+	ip -n "$gns" addr add "$VPN_PRIVATE.1/24" dev br0
+	ip -n "$gns" link set br0 up
 	for node in compute analytics; do
 		ns=$(vpn_ns "$node")
-		ip -n "$gns" link add "ptlab-$node" type veth peer name eth0 netns "$ns"
-		ip -n "$gns" link set "ptlab-$node" master ptlab-br0 up
+		ip -n "$gns" link add "veth-$node" type veth peer name eth0 netns "$ns"
+		ip -n "$gns" link set "veth-$node" master br0 up
 		ip -n "$ns" addr add "$(vpn_node_addr "$node")/24" dev eth0
 		ip -n "$ns" link set eth0 up
 		# Replies to VPN clients go back through the gateway; nothing else does.
-		ip -n "$ns" route add "$VPN_OVPN_NET" via 10.10.0.1
-		ip -n "$ns" route add "$VPN_WG_NET" via 10.10.0.1
+		ip -n "$ns" route add "$VPN_OVPN_NET" via "$VPN_PRIVATE.1"
+		ip -n "$ns" route add "$VPN_WG_NET" via "$VPN_PRIVATE.1"
 	done
 	ip netns exec "$gns" sysctl -qw net.ipv4.ip_forward=1
 	for net in "$VPN_PRIVATE_NET" "$VPN_OVPN_NET" "$VPN_WG_NET"; do
@@ -414,15 +435,15 @@ vpn_openvpn_up() {
 	vpn_pki
 	cat >"$LAB/vpn/server.conf" <<EOF
 # OpenVPN server of the lab's gateway (written by lab/lib/vpn.sh)
-dev ptlab-tun0
+dev tun0
 dev-type tun
 disable-dco
 proto udp
 local $gw
 port $VPN_OVPN_PORT
 topology subnet
-server ${VPN_OVPN_NET%/*} 255.255.255.0
-push "route ${VPN_PRIVATE_NET%/*} 255.255.255.0"
+server $VPN_OVPN.0 255.255.255.0
+push "route $VPN_PRIVATE.0 255.255.255.0"
 ca $pki/ca.crt
 cert $pki/issued/server.crt
 key $pki/private/server.key
@@ -436,7 +457,7 @@ status $LAB/vpn/server-status.log 1
 status-version 3
 log $LAB/vpn/server.log
 writepid $LAB/run/vpn-openvpn-server.pid
-daemon ptlab-openvpn-server
+daemon $VPN_PREFIX-openvpn-server
 verb 3
 EOF
 	rm -f "$LAB/vpn/server-mgmt.sock"
@@ -525,13 +546,13 @@ ListenPort = $VPN_WG_PORT
 
 [Peer]
 PublicKey = $(cat "$d/client.pub")
-AllowedIPs = ${VPN_WG_NET%.*}.2/32
+AllowedIPs = $VPN_WG.2/32
 EOF
 	cat >"$LAB/vpn/wg-client.conf" <<EOF
 # WireGuard client of the platform lab (wg-quick format; interface $VPN_WG_CLIENT_IF).
 [Interface]
 PrivateKey = $(cat "$d/client.key")
-Address = ${VPN_WG_NET%.*}.2/24
+Address = $VPN_WG.2/24
 
 [Peer]
 PublicKey = $(cat "$d/server.pub")
@@ -543,7 +564,7 @@ EOF
 	mkdir -p "$VPN_UAPI_DIR"
 	vpn_wg_start "$gns" "$VPN_WG_SERVER_IF" vpn-wg-server
 	ip netns exec "$gns" wg setconf "$VPN_WG_SERVER_IF" "$LAB/vpn/wg-server.conf"
-	ip -n "$gns" addr add "${VPN_WG_NET%.*}.1/24" dev "$VPN_WG_SERVER_IF"
+	ip -n "$gns" addr add "$VPN_WG.1/24" dev "$VPN_WG_SERVER_IF"
 	ip -n "$gns" link set "$VPN_WG_SERVER_IF" up
 }
 
@@ -562,6 +583,7 @@ vpn_up() {
 		return 1
 	}
 	host=${pub% *} gw=${pub#* }
+	vpn_nets_free || return 1
 	mkdir -p "$LAB/vpn" "$LAB/run"
 	chmod 700 "$LAB/vpn"
 	vpn_sub vpn_net_up "$host" "$gw" || {
@@ -602,7 +624,7 @@ vpn_up() {
 }
 
 # vpn_client_up: the host's side of the tunnel (what the console will do
-# itself): openvpn with client.ovpn, or wireguard-go on ptlab-wgc.  Waits
+# itself): openvpn with client.ovpn, or wireguard-go on $VPN_WG_CLIENT_IF.  Waits
 # until the tunnel is up and says how long that took.
 vpn_client_up() {
 	local kind start
@@ -613,7 +635,7 @@ vpn_client_up() {
 	case $kind in
 	openvpn)
 		rm -f "$LAB/vpn/client-mgmt.sock"
-		openvpn --config "$LAB/vpn/client.ovpn" --daemon ptlab-openvpn-client \
+		openvpn --config "$LAB/vpn/client.ovpn" --daemon "$VPN_PREFIX-openvpn-client" \
 		    --writepid "$LAB/run/vpn-client.pid" --log "$LAB/vpn/client.log" || return 1
 		vpn_wait 10 vpn_ovpn_connected "$LAB/vpn/client-mgmt.sock"
 		;;
@@ -627,14 +649,14 @@ vpn_client_up() {
 	vpn_say "$kind client connected in $(vpn_since "$start") s"
 }
 
-# vpn_wg_client_up: wireguard-go ptlab-wgc here, configured from wg-client.conf.
+# vpn_wg_client_up: wireguard-go $VPN_WG_CLIENT_IF here, configured from wg-client.conf.
 vpn_wg_client_up() {
 	local ifname=$VPN_WG_CLIENT_IF
 	mkdir -p "$VPN_UAPI_DIR"
 	vpn_wg_start "" "$ifname" vpn-client
 	# wg setconf knows no Address line: that is wg-quick's.
 	(umask 077; grep -v '^Address' "$LAB/vpn/wg-client.conf" >"$LAB/vpn/wg-client.setconf")
-	ip addr add "${VPN_WG_NET%.*}.2/24" dev "$ifname"
+	ip addr add "$VPN_WG.2/24" dev "$ifname"
 	ip link set "$ifname" up
 	ip route add "$VPN_PRIVATE_NET" dev "$ifname"
 	wg setconf "$ifname" "$LAB/vpn/wg-client.setconf"
@@ -683,7 +705,7 @@ vpn_down() {
 	done
 	# shellcheck disable=SC2046
 	vpn_kill $(vpn_stray_pids)
-	for link in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^ptlab-'); do
+	for link in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^$VPN_PREFIX-"); do
 		ip link del "$link" 2>/dev/null && did=1
 	done
 	for net in "$VPN_PRIVATE_NET" "$VPN_OVPN_NET" "$VPN_WG_NET"; do
@@ -711,7 +733,7 @@ vpn_status() {
 		return 1
 	fi
 	gw=$(vpn_state_get public_gw)
-	if ip link show ptlab-pub >/dev/null 2>&1 && ip netns list | grep -q "^$(vpn_ns gateway)\b"; then
+	if ip link show "$VPN_PUB_IF" >/dev/null 2>&1 && ip netns list | grep -q "^$(vpn_ns gateway)\b"; then
 		vpn_line vpn-link "$(vpn_state_get public_host)-$gw" - up
 	else
 		vpn_line vpn-link "$gw" - down; rc=1
@@ -773,6 +795,6 @@ vpn_status_wireguard() {
 		vpn_line vpn-wg-server "$gw:$VPN_WG_PORT/udp" "$pid" down; rc=1
 	fi
 	pid=$(vpn_pid vpn-client) || return $rc
-	vpn_line vpn-wg-client "${VPN_WG_NET%.*}.2" "$pid" up "$(vpn_wg_peer_detail "$VPN_WG_CLIENT_IF")"
+	vpn_line vpn-wg-client "$VPN_WG.2" "$pid" up "$(vpn_wg_peer_detail "$VPN_WG_CLIENT_IF")"
 	return $rc
 }

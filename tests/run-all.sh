@@ -32,6 +32,9 @@ for f in build/tests/*/*.log; do
 	grep -q '^not ok' "$f" 2>/dev/null && { echo "--- $f"; grep -B2 -A6 '^not ok' "$f"; }
 done
 
+step "the lab: lab/lab up, the tests that need it, lab/lab down"
+tests/lab/run.sh "$src/build" "$extra"
+
 step "build and check under ASan + UBSan"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:print_summary=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -174,29 +174,45 @@ EOF
     } >"$SWIFT_ETC/$1-server.conf"
 }
 
-# Rings: part power 8, one replica, one device d1. Rebuilt only when absent
-# or when the storage address changed.
+# Rings: part power 8, one replica, one device d1 per server, built in one
+# Python process (what `swift-ring-builder X.builder create 8 1 1; add
+# r1z1-ADDR:PORT/d1 100; rebalance` does, in 0.3 s instead of 3 s).
+# Rebuilt only when absent or when the storage address changed.
 _swift_build_rings() {
-    local stamp="$SWIFT_ADDR ${SWIFT_STORAGE}" entry name port
+    local stamp="$SWIFT_ADDR ${SWIFT_STORAGE}"
     if [ -s "$SWIFT_ETC/rings.stamp" ] &&
        [ "$(cat "$SWIFT_ETC/rings.stamp")" = "$stamp" ] &&
        [ -s "$SWIFT_ETC/object.ring.gz" ]; then
         return 0
     fi
-    for entry in $SWIFT_STORAGE; do
-        name=${entry%%:*} port=${entry#*:}
-        rm -f "$SWIFT_ETC/$name.builder" "$SWIFT_ETC/$name.ring.gz"
-        ( cd "$SWIFT_ETC" &&
-          swift-ring-builder "$name.builder" create 8 1 1 &&
-          swift-ring-builder "$name.builder" add \
-              "r1z1-$SWIFT_ADDR:$port/d1" 100 &&
-          swift-ring-builder "$name.builder" rebalance
-        ) >>"$LAB/logs/swift-setup.log" 2>&1 || {
-            echo "swift: building the $name ring failed," \
-                 "see $LAB/logs/swift-setup.log" >&2
-            return 1
-        }
-    done
+    # shellcheck disable=SC2086  # SWIFT_STORAGE is a list of name:port
+    if ! "$SWIFT_PY" - "$SWIFT_ETC" "$SWIFT_ADDR" $SWIFT_STORAGE \
+            >>"$LAB/logs/swift-setup.log" 2>&1 <<'EOF'
+"""Build one-device rings: SWIFT_DIR ADDR NAME:PORT..."""
+import os
+import sys
+
+import swift.common.utils as utils
+utils.SWIFT_CONF_FILE = os.path.join(sys.argv[1], "swift.conf")
+from swift.common.ring import RingBuilder  # noqa: E402
+
+etc, addr = sys.argv[1], sys.argv[2]
+for entry in sys.argv[3:]:
+    name, port = entry.split(":")
+    b = RingBuilder(8, 1, 1)
+    b.add_dev({"region": 1, "zone": 1, "ip": addr, "port": int(port),
+               "replication_ip": addr, "replication_port": int(port),
+               "device": "d1", "weight": 100, "meta": ""})
+    b.rebalance()
+    b.save(os.path.join(etc, name + ".builder"))
+    b.get_ring().save(os.path.join(etc, name + ".ring.gz"))
+    print("ring %s: %s:%s/d1, %d partitions" % (name, addr, port, b.parts))
+EOF
+    then
+        echo "swift: building the rings failed," \
+             "see $LAB/logs/swift-setup.log" >&2
+        return 1
+    fi
     echo "$stamp" >"$SWIFT_ETC/rings.stamp"
 }
 

@@ -19,7 +19,8 @@ Command line (secret read from a file, trailing newline stripped):
 
     /usr/bin/python3 lab/sim/labs3.py --endpoint URL --access-key K \\
         --secret-file F CMD ...
-    CMD: lsb | mb BUCKET | put BUCKET KEY FILE|- | get BUCKET KEY |
+    CMD: lsb | mb BUCKET | rb BUCKET [--force] | put BUCKET KEY FILE|- |
+         get BUCKET KEY |
          head BUCKET KEY | rm BUCKET KEY | ls BUCKET [PREFIX] [--delimiter D] |
          presign BUCKET KEY [--method GET] [--expires S] |
          seed BUCKET PREFIX COUNT [--size BYTES] [--threads 8] |
@@ -287,6 +288,10 @@ class S3:
                                                  "BucketAlreadyExists"):
                 raise
 
+    def delete_bucket(self, bucket):
+        """Delete an empty bucket."""
+        self.request("DELETE", bucket)
+
     def put_object(self, bucket, key, data,
                    content_type="application/octet-stream"):
         """Upload bytes; returns the ETag (without quotes)."""
@@ -502,6 +507,10 @@ def _parser():
         sp = sub.add_parser(name)
         sp.add_argument("bucket")
         sp.add_argument("key")
+    sp = sub.add_parser("rb", help="remove a bucket")
+    sp.add_argument("bucket")
+    sp.add_argument("--force", action="store_true",
+                    help="delete its objects first")
     sp = sub.add_parser("put")
     sp.add_argument("bucket")
     sp.add_argument("key")
@@ -533,6 +542,14 @@ def _run(s3, a):
             out.write("%s  %s\n" % (b["CreationDate"], printable(b["Name"])))
     elif a.cmd == "mb":
         s3.create_bucket(a.bucket)
+    elif a.cmd == "rb":
+        if a.force:
+            keys = [o["Key"] for o in s3.list_objects(a.bucket)[0]]
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                for f in [pool.submit(s3.delete_object, a.bucket, k)
+                          for k in keys]:
+                    f.result()
+        s3.delete_bucket(a.bucket)
     elif a.cmd == "put":
         if a.file == "-":
             data = sys.stdin.buffer.read()

@@ -365,7 +365,7 @@ vpn_net_up() {
 
 # vpn_sshd_up NODE: an sshd on the node's private address, in its namespace.
 vpn_sshd_up() {
-	local node=$1 addr conf pub
+	local node=$1 addr conf
 	addr=$(vpn_node_addr "$node")
 	conf=$LAB/vpn/sshd-$node.conf
 	cat >"$conf" <<EOF
@@ -383,14 +383,28 @@ UseDNS no
 PrintMotd no
 Subsystem sftp internal-sftp
 EOF
-	# sshd wants its privilege separation directory (systemd makes it at boot).
-	mkdir -p /run/sshd
+	# sshd's privilege separation directory, normally made by systemd (and
+	# by lab/lab's own sshd); we remove it on down only when we made it.
+	if [ ! -d /run/sshd ]; then
+		mkdir -p /run/sshd && chmod 755 /run/sshd && : >"$LAB/vpn/made-run-sshd"
+	fi
+	/usr/sbin/sshd -t -f "$conf"
 	ip netns exec "$(vpn_ns "$node")" /usr/sbin/sshd -f "$conf" -E "$LAB/vpn/sshd-$node.log"
-	# known_hosts: one line per node address, added once.
-	pub=$(awk '{ print $1, $2 }' "$LAB/ssh/$node/ssh_host_ed25519_key.pub")
-	touch "$LAB/ssh/known_hosts"
-	grep -qxF "$addr $pub" "$LAB/ssh/known_hosts" ||
-		printf '%s %s\n' "$addr" "$pub" >>"$LAB/ssh/known_hosts"
+}
+
+# vpn_known_hosts: one known_hosts line per node address with its current
+# host key (lines from an older key go).
+vpn_known_hosts() {
+	local kh=$LAB/ssh/known_hosts node addr
+	touch "$kh"
+	cp "$kh" "$kh.vpn"
+	for node in $VPN_NODES; do
+		addr=$(vpn_node_addr "$node")
+		grep -vF "$addr " "$kh.vpn" >"$kh.vpn2" || true
+		printf '%s %s\n' "$addr" "$(awk '{ print $1, $2 }' "$LAB/ssh/$node/ssh_host_ed25519_key.pub")" >>"$kh.vpn2"
+		mv "$kh.vpn2" "$kh.vpn"
+	done
+	if cmp -s "$kh" "$kh.vpn"; then rm -f "$kh.vpn"; else mv "$kh.vpn" "$kh"; fi
 }
 
 # vpn_sshd_answers ADDR NODE: the sshd there sends its banner.
@@ -574,6 +588,7 @@ vpn_up() {
 	start=$(vpn_now)
 	vpn_check "$kind" || return 1
 	if [ "$(vpn_state_get kind)" = "$kind" ] && vpn_status >/dev/null 2>&1; then
+		vpn_known_hosts
 		vpn_say "$kind already up"
 		return 0
 	fi
@@ -603,6 +618,7 @@ vpn_up() {
 			return 1
 		}
 	done
+	vpn_known_hosts
 	{
 		echo "kind=$kind"
 		echo "public_host=$host"
@@ -711,6 +727,10 @@ vpn_down() {
 	for net in "$VPN_PRIVATE_NET" "$VPN_OVPN_NET" "$VPN_WG_NET"; do
 		while ip route del unreachable "$net" metric "$VPN_GUARD_METRIC" 2>/dev/null; do :; done
 	done
+	if [ -f "$LAB/vpn/made-run-sshd" ]; then
+		rmdir /run/sshd 2>/dev/null || true
+		rm -f "$LAB/vpn/made-run-sshd"
+	fi
 	rm -f "$VPN_UAPI_DIR/$VPN_WG_SERVER_IF.sock" "$VPN_UAPI_DIR/$VPN_WG_CLIENT_IF.sock"
 	rmdir "$VPN_UAPI_DIR" 2>/dev/null || true
 	# Client configs go too: a client started later must not knock on an
@@ -720,8 +740,11 @@ vpn_down() {
 	[ -z "$did" ] || vpn_say "down"
 }
 
-# vpn_line NAME ADDR PID STATE [DETAIL]: one line of vpn_status.
-vpn_line() { printf '%-20s %-24s %-8s %s\n' "$1" "$2" "${3:--}" "$4${5:+ ($5)}"; }
+# vpn_line NAME NODE ADDR PID STATE [DETAIL]: one line of vpn_status, in
+# the columns of lab/lab status (service, node, address, pid, state).
+vpn_line() {
+	printf '%-24s %-10s %-16s %-8s %s\n' "$1" "$2" "${3:--}" "${4:--}" "$5${6:+ ($6)}"
+}
 
 # vpn_status: one line per piece (name, address:port, pid, up/down);
 # non-zero when a piece of the server side is down.  Never prints keys.
@@ -729,22 +752,22 @@ vpn_status() {
 	local kind gw node pid addr rc=0
 	kind=$(vpn_state_get kind)
 	if [ -z "$kind" ]; then
-		vpn_line vpn - - down "not started"
+		vpn_line vpn - - - down "not started"
 		return 1
 	fi
 	gw=$(vpn_state_get public_gw)
 	if ip link show "$VPN_PUB_IF" >/dev/null 2>&1 && ip netns list | grep -q "^$(vpn_ns gateway)\b"; then
-		vpn_line vpn-link "$(vpn_state_get public_host)-$gw" - up
+		vpn_line vpn-link host "$gw" - up "veth from $(vpn_state_get public_host)"
 	else
-		vpn_line vpn-link "$gw" - down; rc=1
+		vpn_line vpn-link host "$gw" - down; rc=1
 	fi
 	for node in $VPN_NODES; do
 		addr=$(vpn_node_addr "$node")
 		pid=$(vpn_pid "vpn-sshd-$node") || pid=""
 		if [ -n "$pid" ] && vpn_sshd_answers "$addr" "$node"; then
-			vpn_line "vpn-sshd-$node" "$addr:22" "$pid" up
+			vpn_line "vpn-sshd-$node" "$node" "$addr:22" "$pid" up
 		else
-			vpn_line "vpn-sshd-$node" "$addr:22" "$pid" down; rc=1
+			vpn_line "vpn-sshd-$node" "$node" "$addr:22" "$pid" down; rc=1
 		fi
 	done
 	case $kind in
@@ -763,38 +786,47 @@ vpn_status_openvpn() {
 	st=$(printf '%s\n' "$out" | awk -F, '$1 ~ /^[0-9]+$/ { print $2; exit }')
 	n=$(printf '%s\n' "$out" | grep -c '^CLIENT_LIST' || true)
 	if [ -n "$pid" ] && [ "$st" = CONNECTED ]; then
-		vpn_line vpn-openvpn-server "$gw:$VPN_OVPN_PORT/udp" "$pid" up "$n client(s)"
+		vpn_line vpn-openvpn-server gateway "$gw:$VPN_OVPN_PORT" "$pid" up "udp, $n client(s)"
 	else
-		vpn_line vpn-openvpn-server "$gw:$VPN_OVPN_PORT/udp" "$pid" down "${st:-no answer}"; rc=1
+		vpn_line vpn-openvpn-server gateway "$gw:$VPN_OVPN_PORT" "$pid" down "${st:-no answer}"; rc=1
 	fi
 	pid=$(vpn_pid vpn-client) || return $rc
 	out=$(vpn_mgmt "$LAB/vpn/client-mgmt.sock" state 2>/dev/null | awk -F, '$1 ~ /^[0-9]+$/ { print $2, $4; exit }')
-	st=${out%% *}
-	[ "$st" = CONNECTED ] && st=up
-	vpn_line vpn-openvpn-client "${out#* }" "$pid" "${st:-down}" "${out:+${out%% *}}"
+	st=down
+	[ "${out%% *}" = CONNECTED ] && st=up
+	vpn_line vpn-openvpn-client host "${out#* }" "$pid" "$st" "${out%% *}"
 	return $rc
 }
 
-# vpn_wg_peer_detail IFNAME: handshake age and bytes of the first peer.
+# vpn_wg_peer_detail IFNAME: handshake age and bytes of the first peer
+# (from `wg show dump`, whose key columns we skip).
 vpn_wg_peer_detail() {
 	wg show "$1" dump 2>/dev/null | awk -F'\t' -v now="$(date +%s)" '
 		NR > 1 {
 			hs = $5 ? (now - $5) " s ago" : "never"
-			printf "handshake %s, rx %s B, tx %s B\n", hs, $6, $7
+			printf "udp, handshake %s, rx %s B, tx %s B\n", hs, $6, $7
 			exit
 		}'
 }
 
+# vpn_wg_fresh IFNAME: a handshake within the last 180 s (WireGuard
+# renews every two minutes while traffic or keepalives flow).
+vpn_wg_fresh() {
+	wg show "$1" latest-handshakes 2>/dev/null |
+	    awk -v now="$(date +%s)" '$2 > 0 && now - $2 < 180 { ok = 1 } END { exit !ok }'
+}
+
 # vpn_status_wireguard GW: the server's and the client's lines, from wg.
 vpn_status_wireguard() {
-	local gw=$1 pid rc=0
+	local gw=$1 pid rc=0 st=down
 	pid=$(vpn_pid vpn-wg-server) || pid=""
 	if [ -n "$pid" ] && [ -S "$VPN_UAPI_DIR/$VPN_WG_SERVER_IF.sock" ]; then
-		vpn_line vpn-wg-server "$gw:$VPN_WG_PORT/udp" "$pid" up "$(vpn_wg_peer_detail "$VPN_WG_SERVER_IF")"
+		vpn_line vpn-wg-server gateway "$gw:$VPN_WG_PORT" "$pid" up "$(vpn_wg_peer_detail "$VPN_WG_SERVER_IF")"
 	else
-		vpn_line vpn-wg-server "$gw:$VPN_WG_PORT/udp" "$pid" down; rc=1
+		vpn_line vpn-wg-server gateway "$gw:$VPN_WG_PORT" "$pid" down; rc=1
 	fi
 	pid=$(vpn_pid vpn-client) || return $rc
-	vpn_line vpn-wg-client "$VPN_WG.2" "$pid" up "$(vpn_wg_peer_detail "$VPN_WG_CLIENT_IF")"
+	vpn_wg_fresh "$VPN_WG_CLIENT_IF" && st=up
+	vpn_line vpn-wg-client host "$VPN_WG.2" "$pid" "$st" "$(vpn_wg_peer_detail "$VPN_WG_CLIENT_IF")"
 	return $rc
 }

@@ -52,6 +52,7 @@ cp "$LAB/ssh/operator_ed25519.pub" "$LAB/ssh/authorized_keys"
 touch "$LAB/ssh/known_hosts"
 
 # The namespaces that are not ours, to see that we leave them alone.
+run_sshd_before=$([ -d /run/sshd ] && echo yes)
 others_before=$(ip netns list | awk '{ print $1 }' | grep -v "^$VPN_PREFIX-" | sort)
 
 # t_ssh ADDR CMD [KNOWN_HOSTS]: the operator runs CMD on a node, checking
@@ -104,8 +105,32 @@ t_bytes_flow() {
 		;;
 	wireguard) line=$(wg show "$VPN_WG_CLIENT_IF" transfer | awk '{ print $2 "," $3 }') ;;
 	esac
-	t_diag "bytes in,out: ${line:-none}"
+	echo "bytes in,out: ${line:-none}"
 	[ "${line%,*}" -gt 0 ] 2>/dev/null && [ "${line#*,}" -gt 0 ] 2>/dev/null
+}
+
+# t_client_config KIND: the file the console will start its client with
+# is private and parses.
+t_client_config() {
+	local f b
+	case $1 in
+	openvpn)
+		f=$LAB/vpn/client.ovpn
+		for b in ca cert key tls-crypt; do
+			grep -q "^<$b>" "$f" || { echo "no inline <$b>"; return 1; }
+		done
+		grep -qxF "management $LAB/vpn/client-mgmt.sock unix" "$f" || { echo "no management socket"; return 1; }
+		openvpn --config "$f" --verb 1 --show-ciphers >/dev/null || return 1
+		;;
+	wireguard)
+		f=$LAB/vpn/wg-client.conf
+		grep -qx 'Address = .*/24' "$f" && grep -qx 'PersistentKeepalive = 25' "$f" || return 1
+		if command -v wg-quick >/dev/null; then
+			wg-quick strip "$f" >/dev/null || return 1
+		fi
+		;;
+	esac
+	[ "$(stat -c %a "$f")" = 600 ] || { echo "$f is not mode 600"; return 1; }
 }
 
 # t_round KIND: up, client, ping, ssh, counters, server loss, down.
@@ -116,6 +141,7 @@ t_round() {
 	took=$(vpn_since "$start")
 	t_diag "$kind: vpn_up took $took s"
 	t_check "$kind: vpn_status says every server piece is up" vpn_status
+	t_check "$kind: the client config is private and parses" t_client_config "$kind"
 	hosts=$(wc -l <"$LAB/ssh/known_hosts")
 	t_check "$kind: vpn_up again is a no-op" vpn_up "$kind"
 	t_check "$kind: known_hosts has one line per node, not duplicated" \
@@ -199,6 +225,8 @@ t_check "vpn_up refuses without root, saying why" \
 t_round openvpn
 t_round wireguard
 
+t_check "no /run/sshd left unless it was there before" \
+    test "$run_sshd_before" = "$([ -d /run/sshd ] && echo yes)"
 others_after=$(ip netns list | awk '{ print $1 }' | grep -v "^$VPN_PREFIX-" | sort)
 t_check "other namespaces untouched" test "$others_before" = "$others_after"
 

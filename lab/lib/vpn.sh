@@ -10,10 +10,22 @@
 #                    ptlab-compute 10.10.0.2 ───────┤
 #                    ptlab-analytics 10.10.0.3 ─────┘
 #
-# Each node namespace runs an sshd on 10.10.0.x:22.  The client side (host)
-# is started by vpn_client_up, or by the console with $LAB/vpn/client.ovpn or
-# $LAB/vpn/wg-client.conf.  Everything the VPN leaves on the machine outside
-# $LAB is named ptlab-*, so vpn_down can find it again after a crash.
+# Each node namespace runs an sshd on 10.10.0.x:22 (host keys and operator key
+# from $LAB/ssh, lines for 10.10.0.x added to $LAB/ssh/known_hosts).  The
+# client side (host) is started by vpn_client_up, or by the console with
+# $LAB/vpn/client.ovpn (management socket $LAB/vpn/client-mgmt.sock) or
+# $LAB/vpn/wg-client.conf (interface ptlab-wgc).  Everything the VPN leaves on
+# the machine outside $LAB is named ptlab-* (namespaces, links, UAPI sockets)
+# or is an `unreachable ... metric 4242` guard route for 10.8-10.10.0.0/24,
+# so vpn_down can find it again after a crash.
+#
+#   vpn_up openvpn|wireguard   build it all (idempotent); prints the time taken
+#   vpn_client_up              start the host's client, wait until connected
+#   vpn_client_down            stop it
+#   vpn_status                 one line per piece; non-zero if the server side is down
+#   vpn_down                   stop and remove everything; a no-op when down
+#   vpn_mgmt SOCK CMD...       ask an OpenVPN management socket
+#   vpn_ping ADDR [SECONDS]    one ICMP echo (no iputils-ping needed)
 
 VPN_LIB=${BASH_SOURCE[0]}
 VPN_NODES="gateway compute analytics"
@@ -488,6 +500,7 @@ disable-dco
 remote $gw $VPN_OVPN_PORT udp
 nobind
 connect-retry 1 5
+explicit-exit-notify 1
 remote-cert-tls server
 verify-x509-name server name
 management $LAB/vpn/client-mgmt.sock unix
@@ -516,7 +529,7 @@ vpn_wg_pid() {
 	for d in /proc/[0-9]*; do
 		cmd=$(vpn_cmdline "${d#/proc/}") || continue
 		case $cmd in
-		"wireguard-go -f $1 "*) printf '%s\n' "${d#/proc/}"; return 0 ;;
+		"wireguard-go -f $1 "* | "wireguard-go $1 "*) printf '%s\n' "${d#/proc/}"; return 0 ;;
 		esac
 	done
 	return 1
@@ -790,8 +803,14 @@ vpn_status_openvpn() {
 	else
 		vpn_line vpn-openvpn-server gateway "$gw:$VPN_OVPN_PORT" "$pid" down "${st:-no answer}"; rc=1
 	fi
-	pid=$(vpn_pid vpn-client) || return $rc
-	out=$(vpn_mgmt "$LAB/vpn/client-mgmt.sock" state 2>/dev/null | awk -F, '$1 ~ /^[0-9]+$/ { print $2, $4; exit }')
+	# The client: ours (vpn_client_up) or the console's, by its socket.
+	[ -S "$LAB/vpn/client-mgmt.sock" ] || return $rc
+	if ! out=$(vpn_mgmt "$LAB/vpn/client-mgmt.sock" pid state 2>/dev/null); then
+		vpn_line vpn-openvpn-client host - - unknown "management socket busy"
+		return $rc
+	fi
+	pid=$(printf '%s\n' "$out" | sed -n 's/^SUCCESS: pid=//p')
+	out=$(printf '%s\n' "$out" | awk -F, '$1 ~ /^[0-9]+$/ { print $2, $4; exit }')
 	st=down
 	[ "${out%% *}" = CONNECTED ] && st=up
 	vpn_line vpn-openvpn-client host "${out#* }" "$pid" "$st" "${out%% *}"
@@ -825,7 +844,8 @@ vpn_status_wireguard() {
 	else
 		vpn_line vpn-wg-server gateway "$gw:$VPN_WG_PORT" "$pid" down; rc=1
 	fi
-	pid=$(vpn_pid vpn-client) || return $rc
+	# The client: ours (vpn_client_up) or the console's.
+	pid=$(vpn_wg_pid "$VPN_WG_CLIENT_IF") || return $rc
 	vpn_wg_fresh "$VPN_WG_CLIENT_IF" && st=up
 	vpn_line vpn-wg-client host "$VPN_WG.2" "$pid" "$st" "$(vpn_wg_peer_detail "$VPN_WG_CLIENT_IF")"
 	return $rc

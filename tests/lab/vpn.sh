@@ -71,10 +71,12 @@ t_routed_via_tunnel() { ip route get "$1" 2>/dev/null | grep -q " dev $2 "; }
 # t_ping_within SECONDS ADDR: an answered ping within SECONDS.
 t_ping_within() { vpn_wait "$1" vpn_ping "$2" 0.3 >/dev/null 2>&1; }
 
-# t_no_keys_shown: vpn_status prints no private key of ours.
-t_no_keys_shown() {
+# t_status_client: vpn_status shows the client up, and no private key.
+t_status_client() {
 	local out key
 	out=$(vpn_status 2>&1)
+	printf '%s\n' "$out" | grep -E '^vpn-[a-z]+-client '
+	printf '%s\n' "$out" | grep -qE '^vpn-[a-z]+-client .* up( |$)' || return 1
 	for key in "$LAB"/vpn/wg/*.key "$LAB"/vpn/pki/private/*.key "$LAB/vpn/tc.key"; do
 		[ -f "$key" ] || continue
 		if printf '%s\n' "$out" | grep -qF -f <(grep -v -- '^-----' "$key" | grep -v '^#' | grep .); then
@@ -175,7 +177,7 @@ t_round() {
 		t_check "$kind: the client completed a handshake" vpn_wg_handshake "$tun"
 		;;
 	esac
-	t_check "$kind: vpn_status shows the client and no private key" t_no_keys_shown
+	t_check "$kind: vpn_status shows the client up and no private key" t_status_client
 	t_check "$kind: ping of an address nobody has fails (the check can fail)" \
 	    eval "! vpn_ping $VPN_PRIVATE.9 0.5 2>/dev/null"
 

@@ -714,26 +714,39 @@ vpn_client_down() {
 # they made outside $LAB (namespaces, links, routes, UAPI sockets), also
 # after a crash; a no-op when nothing is up.
 vpn_down() {
-	local name pid ns net link did=""
+	local name pid pids ns net link did=""
 	[ -n "${LAB:-}" ] || { vpn_err "LAB is not set"; return 1; }
 	[ "$(id -u)" -eq 0 ] || return 0
 	[ -f "$LAB/vpn/state" ] && did=1
-	vpn_client_down
-	for name in vpn-openvpn-server vpn-wg-server vpn-sshd-gateway \
+	# Everything at once: pid files, whatever runs in our namespaces, and
+	# what a crash left (found by command line).
+	pids=""
+	for name in vpn-client vpn-openvpn-server vpn-wg-server vpn-sshd-gateway \
 	    vpn-sshd-compute vpn-sshd-analytics; do
-		pid=$(vpn_pid "$name") && vpn_kill "$pid" && did=1
+		pid=$(vpn_pid "$name") && pids="$pids $pid"
 		rm -f "$LAB/run/$name.pid"
 	done
 	for name in $VPN_NODES; do
 		ns=$(vpn_ns "$name")
+		ip netns list | grep -q "^$ns\b" && pids="$pids $(ip netns pids "$ns" | tr '\n' ' ')"
+	done
+	pids="$pids $(vpn_stray_pids | tr '\n' ' ')"
+	if [ -n "${pids// /}" ]; then
+		did=1
+		# A second TERM makes OpenVPN skip its two-second goodbye to clients.
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null || true
+		sleep 0.2
+		# shellcheck disable=SC2086
+		vpn_kill $pids
+	fi
+	vpn_client_down
+	for name in $VPN_NODES; do
+		ns=$(vpn_ns "$name")
 		ip netns list | grep -q "^$ns\b" || continue
-		# shellcheck disable=SC2046
-		vpn_kill $(ip netns pids "$ns")
 		ip netns del "$ns"
 		did=1
 	done
-	# shellcheck disable=SC2046
-	vpn_kill $(vpn_stray_pids)
 	for link in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^$VPN_PREFIX-"); do
 		ip link del "$link" 2>/dev/null && did=1
 	done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lab/lib/swift.sh: OpenStack Swift with its S3 API (s3api + tempauth) for
 # the platform lab. Sourced by lab/lab (which runs with `set -eu`).
 #
@@ -235,6 +236,17 @@ swift_setup() {
     fi
 }
 
+# Is any of these pids a running process? A zombie is not: once we exit,
+# our children are reaped by pid 1, which some containers do slowly.
+_swift_running() {
+    local p st
+    for p in "$@"; do
+        st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+        [ "${st%% *}" = Z ] || return 0
+    done
+    return 1
+}
+
 # pid from $LAB/run/$1.pid if that process is alive and is ours (its
 # command line mentions $2); empty otherwise.
 _swift_live_pid() {
@@ -242,7 +254,7 @@ _swift_live_pid() {
     [ -s "$f" ] || return 0
     pid=$(cat "$f")
     case $pid in ''|*[!0-9]*) return 0 ;; esac
-    [ -r "/proc/$pid/cmdline" ] || return 0
+    _swift_running "$pid" || return 0
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2" && echo "$pid"
     return 0
 }
@@ -295,6 +307,7 @@ swift_start() {
     for i in $(seq 1 200); do  # up to 10 s
         if _swift_all_up; then
             # milliseconds, for lab/lab's report
+            # shellcheck disable=SC2034  # read by the caller
             SWIFT_START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
             return 0
         fi
@@ -349,7 +362,8 @@ _swift_pids_matching() {
     local p
     for p in /proc/[0-9]*; do
         [ -r "$p/cmdline" ] || continue
-        if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1"; then
+        if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1" &&
+           _swift_running "${p#/proc/}"; then
             echo "${p#/proc/}"
         fi
     done
@@ -359,22 +373,28 @@ _swift_pids_matching() {
 # conf dir or memcached pid file in its command line.
 swift_stop() {
     _swift_paths
-    local pids="" name pid i
+    local name pid i
+    local -a pids=()
     for name in proxy account container object; do
         pid=$(_swift_live_pid "swift-$name" "$SWIFT_ETC/$name-server.conf")
-        pids="$pids $pid"
+        [ -z "$pid" ] || pids+=("$pid")
     done
-    pids="$pids $(_swift_live_pid memcached "$LAB/run/memcached.pid")"
-    pids="$pids $(_swift_pids_matching "$SWIFT_ETC/") "
-    pids="$pids $(_swift_pids_matching "-P $LAB/run/memcached.pid ")"
-    pids=$(echo $pids | tr ' ' '\n' | grep -vx "$$" | sort -u | tr '\n' ' ')
-    if [ -n "${pids// /}" ]; then
-        kill -TERM $pids 2>/dev/null || true
+    pid=$(_swift_live_pid memcached "$LAB/run/memcached.pid")
+    [ -z "$pid" ] || pids+=("$pid")
+    mapfile -t -O "${#pids[@]}" pids < <(
+        _swift_pids_matching "$SWIFT_ETC/"
+        _swift_pids_matching "-P $LAB/run/memcached.pid ")
+    if [ "${#pids[@]}" -gt 0 ]; then
+        mapfile -t pids < <(printf '%s\n' "${pids[@]}" | grep -vx "$$" |
+                            sort -u)
+    fi
+    if [ "${#pids[@]}" -gt 0 ]; then
+        kill -TERM "${pids[@]}" 2>/dev/null || true
         for i in $(seq 1 100); do  # up to 5 s, then KILL
-            kill -0 $pids 2>/dev/null || break
+            _swift_running "${pids[@]}" || break
             sleep 0.05
         done
-        kill -KILL $pids 2>/dev/null || true
+        [ "$i" -lt 100 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
     fi
     rm -f "$LAB/run/swift-proxy.pid" "$LAB/run/swift-account.pid" \
           "$LAB/run/swift-container.pid" "$LAB/run/swift-object.pid" \

@@ -6,6 +6,8 @@
 # hashes are verified for real; every check has a broken twin that must fail.
 # It works in a bucket of its own (labtest-PID), removed at the end, and
 # finally runs a private Swift on 127.0.1.250 to check start/stop/crash.
+# t_check NAME eval '...': the single-quoted checks expand when they run.
+# shellcheck disable=SC2016,SC2034
 set -u
 cd "$(dirname "$0")/../.."
 

@@ -130,18 +130,15 @@ vpn_kill() {
 # whose command lines name $LAB/vpn/, and wireguard-go for our interfaces
 # (its command line has no path).
 vpn_stray_pids() {
-	local d pid cmd
-	for d in /proc/[0-9]*; do
-		pid=${d#/proc/}
-		cmd=$(vpn_cmdline "$pid") || continue
-		case $cmd in
-		*openvpn*"$LAB/vpn/"* | *sshd*"$LAB/vpn/"*) ;;
-		"wireguard-go -f $VPN_WG_SERVER_IF "* | "wireguard-go $VPN_WG_SERVER_IF "*) ;;
-		"wireguard-go -f $VPN_WG_CLIENT_IF "* | "wireguard-go $VPN_WG_CLIENT_IF "*) ;;
-		*) continue ;;
+	local pid
+	for pid in $(pgrep -f -- "$LAB/vpn/"); do
+		case $(vpn_cmdline "$pid") in
+		*openvpn*"$LAB/vpn/"* | *sshd*"$LAB/vpn/"*) printf '%s\n' "$pid" ;;
 		esac
-		printf '%s\n' "$pid"
 	done
+	vpn_wg_pid "$VPN_WG_SERVER_IF"
+	vpn_wg_pid "$VPN_WG_CLIENT_IF"
+	return 0
 }
 
 # vpn_wait SECONDS CMD...: poll CMD every 50 ms until it succeeds.
@@ -525,11 +522,10 @@ EOF
 
 # vpn_wg_pid IFNAME: the wireguard-go serving that interface.
 vpn_wg_pid() {
-	local d cmd
-	for d in /proc/[0-9]*; do
-		cmd=$(vpn_cmdline "${d#/proc/}") || continue
-		case $cmd in
-		"wireguard-go -f $1 "* | "wireguard-go $1 "*) printf '%s\n' "${d#/proc/}"; return 0 ;;
+	local pid
+	for pid in $(pgrep -x wireguard-go); do
+		case $(vpn_cmdline "$pid") in
+		"wireguard-go -f $1 " | "wireguard-go $1 ") printf '%s\n' "$pid"; return 0 ;;
 		esac
 	done
 	return 1

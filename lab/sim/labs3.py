@@ -29,7 +29,9 @@ Command line (secret read from a file, trailing newline stripped):
 Defaults: endpoint http://127.0.1.1:8081, access key lab:operator, secret
 file $PLATFORM_LAB_DIR/secrets/s3 (lab dir default /tmp/platform-lab).
 `ls` prints control characters in keys as \\xNN so hostile keys cannot
-drive the terminal.
+drive the terminal. Listings ask for encoding-type=url and decode the keys:
+Swift answers 500 to a plain listing that holds a key with control
+characters (XML 1.0 cannot carry them).
 """
 
 import argparse
@@ -256,7 +258,9 @@ class S3:
 
     @staticmethod
     def _error(status, data):
-        code, message = http.client.responses.get(status, "Error"), ""
+        # HEAD errors have no body: the reason phrase, e.g. "NotFound"
+        code = http.client.responses.get(status, "Error").replace(" ", "")
+        message = ""
         if data:
             try:
                 root = ET.fromstring(data)

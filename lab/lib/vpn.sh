@@ -48,9 +48,9 @@ VPN_OVPN_CLIENT_IF=$VPN_PREFIX-tun
 VPN_UAPI_DIR=/var/run/wireguard
 # Public /30 links to try, "host gateway": the first whose range is unused wins.
 VPN_PUBLIC_CANDIDATES="172.31.255.1/172.31.255.2 172.30.255.1/172.30.255.2 192.168.255.253/192.168.255.254"
-# The guard routes below are higher than anything else so a live tunnel's
-# routes win; with the tunnel down they make 10.x fail here instead of
-# leaving the machine by the default route.
+# Guard routes for our 10.x /24s, with a metric worse than any tunnel's so a
+# live tunnel wins; with the tunnel down, packets for 10.x fail here instead
+# of leaving the machine by the default route.
 VPN_GUARD_METRIC=4242
 
 vpn_say() { printf 'vpn: %s\n' "$*"; }
@@ -178,8 +178,6 @@ def lines(sock):
 def reply(it, cmd):
     """Print the reply to one command; multi-line replies end with END."""
     want_bytecount = cmd.startswith("bytecount ") and not cmd.endswith(" 0")
-    single = cmd.split(" ")[0] in ("signal", "hold", "bytecount", "verb",
-                                   "mute", "username", "password")
     for line in it:
         if line.startswith(">"):
             if want_bytecount and line.startswith(">BYTECOUNT"):
@@ -197,8 +195,6 @@ def reply(it, cmd):
         if line == "END":
             return
         print(line)
-        if single:
-            return
 
 
 def main():

@@ -83,7 +83,10 @@ svc_start() {
 	pg-oltp) pt_pg_start pg-oltp "$GW" "${p:-5433}" >/dev/null ;;
 	clickhouse-1) pt_ch_start clickhouse-1 "$ANALYTICS" "${p:-$CH1_HTTP}" "$CH1_TCP" >/dev/null ;;
 	clickhouse-2) pt_ch_start clickhouse-2 "$ANALYTICS" "${p:-$CH2_HTTP}" "$CH2_TCP" >/dev/null ;;
-	s3 | memcached) SWIFT_PORT=${p:-8081} swift_start ;;
+	s3 | memcached)
+		# The proxy's port is in its config file: write it for this port.
+		SWIFT_PORT=${p:-8081}
+		swift_setup >/dev/null && swift_start ;;
 	airflow | airflow-v3) airflow_up ;;
 	kube) kube_up ;;
 	prometheus) prometheus_up ;;

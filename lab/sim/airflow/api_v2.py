@@ -125,7 +125,7 @@ class ApiV2:
         r.add("GET", p + "/dags/{d}/dagRuns/{r}/taskInstances/{t}", self.ti)
         r.add("GET", p + "/dags/{d}/dagRuns/{r}/taskInstances/{t}/logs/{n}", self.log)
         r.add("POST", p + "/dags/{d}/clearTaskInstances", self.clear_tis)
-        self.public = {self.token, self.token_all_admins, self.health}
+        self.public = {self.token, self.token_all_admins, self.health, self.version}
 
     # -- plumbing ---------------------------------------------------------
 

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import threading
 
 import psycopg2
@@ -167,6 +168,13 @@ class Db:
         self.dsn = dict(host=d["host"], port=d["port"], dbname=d["dbname"],
                         user=d["user"], password=d.get("password", ""),
                         connect_timeout=5, application_name="airflowsim")
+        # An optional schema keeps a private instance (the contract test's)
+        # apart from the lab's tables in the same database.
+        self.schema = d.get("schema")
+        if self.schema:
+            if not re.match(r"^[a-z_][a-z0-9_]{0,62}$", self.schema):
+                raise ValueError("bad schema name: %r" % self.schema)
+            self.dsn["options"] = "-c search_path=%s" % self.schema
         self.pool = psycopg2.pool.ThreadedConnectionPool(1, 24, **self.dsn)
         self.lock = threading.Lock()
 
@@ -207,6 +215,8 @@ def init_schema(db):
     with db.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(424242)")
         try:
+            if db.schema:
+                cur.execute("CREATE SCHEMA IF NOT EXISTS %s" % db.schema)
             cur.execute(SCHEMA)
             fresh = _sync_dags(cur)
         finally:

@@ -213,7 +213,8 @@ class Handler(Streams, BaseHTTPRequestHandler):
             '%s:%d' % self.server.server_address[:2]), '/apis': discovery.api_groups,
                 '/api/v1': discovery.core_resources,
                 '/apis/' + discovery.GROUP: discovery.api_group,
-                SPARK: discovery.spark_resources}
+                SPARK: discovery.spark_resources, '/openapi/v3': discovery.openapi_root,
+                '/openapi/v3' + SPARK: lambda: discovery.openapi_spark(self.sim.app_schema)}
         if path in ('/healthz', '/livez', '/readyz'):
             return b'ok'
         f = docs.get(path)

@@ -77,3 +77,37 @@ def spark_resources():
                           ALL, ['sparkapp']),
                 _resource('sparkapplications/status', '', True, 'SparkApplication',
                           ['get', 'patch', 'update'], None)]}
+
+
+def openapi_root():
+    """/openapi/v3: the group-versions with a document."""
+    return {'paths': {'apis/%s/%s' % (GROUP, VERSION): {
+        'serverRelativeURL': '/openapi/v3/apis/%s/%s?hash=LAB0001' % (GROUP, VERSION)}}}
+
+
+def openapi_spark(app_schema):
+    """/openapi/v3/apis/sparkoperator.k8s.io/v1beta2: enough for kubectl.
+
+    kubectl only sends fieldValidation=Strict (and skips client-side schema
+    validation) when the group-version's PATCH operation lists that query
+    parameter; `kubectl explain` reads the schema."""
+    gvk = [{'group': GROUP, 'version': VERSION, 'kind': 'SparkApplication'}]
+    params = [{'name': n, 'in': 'query', 'schema': {'type': 'string'}}
+              for n in ('dryRun', 'fieldManager', 'fieldValidation', 'force')]
+    name = 'io.k8s.sparkoperator.%s.SparkApplication' % VERSION
+    ref = {'$ref': '#/components/schemas/' + name}
+    op = {'operationId': 'patchSparkoperatorK8sIoV1beta2NamespacedSparkApplication',
+          'parameters': params, 'x-kubernetes-action': 'patch',
+          'x-kubernetes-group-version-kind': gvk[0],
+          'requestBody': {'content': {'application/merge-patch+json': {'schema': {'type': 'object'}}}},
+          'responses': {'200': {'description': 'OK', 'content': {'application/json': {'schema': ref}}}}}
+    post = dict(op, operationId='createSparkoperatorK8sIoV1beta2NamespacedSparkApplication',
+                **{'x-kubernetes-action': 'post'})
+    schema = dict(app_schema or {'type': 'object'})
+    schema['x-kubernetes-group-version-kind'] = gvk
+    return {'openapi': '3.0.0', 'info': {'title': 'Kubernetes CRD Swagger', 'version': 'v0.1.0'},
+            'paths': {'/apis/%s/%s/namespaces/{namespace}/sparkapplications/{name}' % (GROUP, VERSION):
+                      {'patch': op},
+                      '/apis/%s/%s/namespaces/{namespace}/sparkapplications' % (GROUP, VERSION):
+                      {'post': post}},
+            'components': {'schemas': {name: schema}}}

@@ -40,6 +40,9 @@ CRD = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
                    'sparkoperator.k8s.io_sparkapplications-v2.5.2.yaml')
 
 
+REQUIRED_SPEC = ('driver', 'executor', 'mainApplicationFile', 'sparkVersion', 'type')
+
+
 class Sim:
     """Everything one simulator instance holds."""
 
@@ -65,7 +68,7 @@ class Sim:
         if args.seed_pods:
             seed.seed_pods(self.store, self.ips, args.seed_pods)
         self.store.mark_floor()
-        self.app_validator = load_crd_validator(args.crd)
+        self.app_schema, self.app_validator = load_crd(args.crd)
 
     def log(self, msg):
         if self.logfile:
@@ -114,7 +117,11 @@ class Sim:
             causes.append({'reason': 'FieldValueInvalid', 'field': 'metadata.name',
                            'message': 'Invalid value: "%s": a lowercase RFC 1123 subdomain must '
                            'consist of lower case alphanumeric characters, \'-\' or \'.\'' % name})
-        if self.app_validator is not None:
+        if self.app_validator is None:
+            spec = obj.get('spec') if isinstance(obj.get('spec'), dict) else {}
+            causes += [{'reason': 'FieldValueRequired', 'message': 'Required value',
+                        'field': 'spec.' + k} for k in REQUIRED_SPEC if k not in spec]
+        else:
             for err in sorted(self.app_validator.iter_errors(obj), key=lambda e: list(e.path))[:10]:
                 path = '.'.join(str(p) for p in err.path) or '<root>'
                 required = err.validator == 'required'
@@ -131,19 +138,39 @@ class Sim:
                                                   'kind': 'SparkApplication', 'causes': causes})
 
 
-def load_crd_validator(path):
-    """A jsonschema validator for the CRD's openAPIV3Schema, or None."""
+def load_crd(path):
+    """(openAPIV3Schema, jsonschema validator for creates) of the CRD, or Nones.
+
+    Without the CRD file (or python3-jsonschema) creates are checked only for
+    the spec fields the CRD requires."""
     try:
-        import jsonschema
         import yaml
         with open(path) as f:
-            crd = yaml.safe_load(f)
+            schema = yaml.safe_load(f)['spec']['versions'][0]['schema']['openAPIV3Schema']
     except (ImportError, OSError):
-        return None
-    schema = crd['spec']['versions'][0]['schema']['openAPIV3Schema']
-    schema = dict(schema, properties=dict(schema['properties']))
-    schema['properties'].pop('status', None)   # status is a subresource: ignored on create
-    return jsonschema.Draft7Validator(schema)
+        return None, None
+    try:
+        import jsonschema
+    except ImportError:
+        return schema, None
+    create = dict(schema, properties=dict(schema['properties']))
+    create['properties'].pop('status', None)   # status is a subresource: ignored on create
+    return schema, jsonschema.Draft7Validator(create)
+
+
+class Server(ThreadingHTTPServer):
+    """Threaded server that logs failed TLS handshakes instead of printing tracebacks."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError)):
+            api.Handler.sim.log('%s: connection error: %s' % (client_address[0], exc))
+            return
+        super().handle_error(request, client_address)
 
 
 def serve(args):
@@ -155,10 +182,7 @@ def serve(args):
     ctx.load_verify_locations(os.path.join(args.dir, 'ca.crt'))
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ctx.set_alpn_protocols(['http/1.1'])
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.request_queue_size = 128
-    httpd = ThreadingHTTPServer((host, int(port)), api.Handler)
+    httpd = Server((host, int(port)), api.Handler)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     threading.Thread(target=sim.controller_loop, daemon=True).start()
     sim.log('listening on https://%s:%s' % (host, port))

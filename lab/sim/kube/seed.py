@@ -123,6 +123,11 @@ class CrashLooper:
         self.store.update('pods', ns, name, lambda p: O.pod_crashloop(p, restarts))
         self.logs.restart(ns, name, 'spark-history-server')
         self.logs.append(ns, name, 'spark-history-server', '\n'.join(HISTORY_CRASH))
+        p = self.store.find('pods', ns, name)
+        store.create('events', O.event(p, 'BackOff', 'Back-off restarting failed container '
+                                       'spark-history-server in pod %s_%s(%s)'
+                                       % (name, ns, p['metadata']['uid']), 'Warning',
+                                       field_path='spec.containers{spark-history-server}'))
 
     def tick(self, controller):
         now = time.time()
@@ -192,6 +197,14 @@ def _historic_app(store, logs, ips, name, start, state, execs):
     lines += sparklog.driver_failure(name, end - 2) if fail else sparklog.driver_success(name, end - 2)
     logs.append(ns, name + '-driver', 'spark-kubernetes-driver', '\n'.join(lines), end - 2)
     logs.finish(ns, name + '-driver', 'spark-kubernetes-driver')
+    for t, reason, msg, typ in (
+            (start, 'SparkApplicationSubmitted', 'SparkApplication %s was submitted successfully'
+             % name, 'Normal'),
+            (end, 'SparkApplicationFailed' if fail else 'SparkApplicationCompleted',
+             'SparkApplication %s %s' % (name, 'failed: driver container failed with ExitCode: 1, '
+                                         'Reason: Error' if fail else 'completed'),
+             'Warning' if fail else 'Normal')):
+        store.create('events', O.event(app, reason, msg, typ, 'spark-operator', None, t))
     store.create('services', O.service(ns, name + '-ui-svc', [('spark-driver-ui-port', 4040)],
                                        {'spark-app-selector': app_id, 'spark-role': 'driver'},
                                        {'sparkoperator.k8s.io/app-name': name},

@@ -5,6 +5,7 @@ and, for SparkApplications, the CRD's additionalPrinterColumns.
 """
 
 import calendar
+import functools
 import time
 
 PRINTER_COLUMNS = [  # from the SparkApplication CRD (v2.5.2)
@@ -14,6 +15,7 @@ PRINTER_COLUMNS = [  # from the SparkApplication CRD (v2.5.2)
     ('Finish', 'string', '.status.terminationTime'), ('Age', 'date', '.metadata.creationTimestamp')]
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(s):
     return calendar.timegm(time.strptime(s, '%Y-%m-%dT%H:%M:%SZ'))
 

@@ -265,8 +265,15 @@ status_probe_start(struct status_probe *p)
 		http_req_timeout(p->req, p->timeout_ms + 1000);
 		if (svc->ca_file != NULL)
 			http_req_cainfo(p->req, svc->ca_file);
+		/* A user means Basic; a secret alone is a bearer token (k3s, Jupyter). */
 		if (svc->user != NULL)
 			http_req_auth_basic(p->req, svc->user, secret != NULL ? secret : "");
+		else if (secret != NULL) {
+			char *bearer = xprintf("Bearer %s", secret);
+
+			http_req_header(p->req, "Authorization", bearer);
+			free(bearer);
+		}
 		http_req_start(p->req, status_http_done, p);
 	} else if (status_is_pg(ep->scheme)) {
 		memset(&pp, 0, sizeof pp);

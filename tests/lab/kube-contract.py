@@ -73,7 +73,7 @@ class Schemas:
             re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$', v)))
         with open(os.path.join(specs, 'spark-operator',
                                'sparkoperator.k8s.io_sparkapplications-v2.5.2.yaml')) as f:
-            crd = yaml.safe_load(f)
+            crd = yaml.load(f, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
         self.app_schema = nullable(crd['spec']['versions'][0]['schema']['openAPIV3Schema'])
 
     def errors(self, name, obj):

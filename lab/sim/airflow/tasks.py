@@ -206,17 +206,29 @@ def _chosen(ctx):
         return json.load(f)
 
 
-def _read_lines(ctx, keys):
-    """Events from JSON-lines objects (silver) or bronze documents."""
+def _read_lines(ctx, keys, need=("event_type",)):
+    """Records from bronze documents or JSON-lines objects (silver, gold);
+    objects in another shape (the lab's own samples) are skipped."""
     s3 = ctx.s3()
     out = []
     for k in keys:
-        data = _s3(ctx, "GetObject", s3.get_object, "lakehouse", k)
-        text = data.decode("utf-8", "replace").strip()
-        if text.startswith("{") and '"events"' in text[:400]:
-            out.extend(json.loads(text).get("events", []))
-        else:
-            out.extend(json.loads(x) for x in text.splitlines() if x.strip())
+        text = _s3(ctx, "GetObject", s3.get_object, "lakehouse", k).decode(
+            "utf-8", "replace").strip()
+        try:
+            doc = json.loads(text)
+            recs = doc.get("events") if isinstance(doc, dict) else None
+            recs = recs if isinstance(recs, list) else [doc]
+        except ValueError:
+            try:
+                recs = [json.loads(x) for x in text.splitlines() if x.strip()]
+            except ValueError:
+                recs = []
+        good = [r for r in recs if isinstance(r, dict) and all(n in r for n in need)]
+        if len(good) < len(recs) or not recs:
+            ctx.log("Skipped %d records of s3://lakehouse/%s not in the expected "
+                    "shape" % (len(recs) - len(good) or 1, k), level="WARNING",
+                    src="s3.py:142")
+        out.extend(good)
     return out
 
 
@@ -224,7 +236,8 @@ def run_spark_silver(ctx):
     """Spark job bronze → silver, then the cleaned events as JSON lines."""
     part = _chosen(ctx)
     ctx.spark("bronze-to-silver", "s3a://lakehouse/jobs/bronze_to_silver.py")
-    events = _read_lines(ctx, part["keys"])
+    events = _read_lines(ctx, part["keys"], ("event_time", "user_id", "event_type",
+                                             "country"))
     seen, clean = set(), []
     for e in events:
         k = (e.get("user_id"), e.get("event_time"), e.get("event_type"))
@@ -247,7 +260,7 @@ def run_spark_gold(ctx):
     ctx.spark("silver-to-gold", "s3a://lakehouse/jobs/silver_to_gold.py")
     objs, _ = _s3(ctx, "ListObjectsV2", ctx.s3().list_objects, "lakehouse",
                   "silver/events/date=%s/" % part["date"])
-    events = _read_lines(ctx, [o["Key"] for o in objs])
+    events = _read_lines(ctx, [o["Key"] for o in objs], ("event_type", "country"))
     agg = {}
     for e in events:
         a = agg.setdefault((e["event_type"], e["country"]), [0, 0.0])
@@ -299,7 +312,7 @@ def run_load_events(ctx):
     """Insert the partition's silver events not loaded yet into lakehouse.events."""
     day = _chosen(ctx)["date"]
     keys = _unloaded(ctx, "silver/events/", day)
-    rows = _read_lines(ctx, keys)
+    rows = _read_lines(ctx, keys, ("event_time", "user_id", "event_type", "country"))
     body = "".join(json.dumps({
         "event_date": e["event_time"][:10], "event_time": e["event_time"],
         "user_id": e["user_id"], "event_type": e["event_type"],
@@ -317,7 +330,7 @@ def run_load_gold(ctx):
     """Insert the partition's gold aggregates into lakehouse.gold_daily."""
     day = _chosen(ctx)["date"]
     keys = _unloaded(ctx, "gold/daily/", day)
-    rows = _read_lines(ctx, keys)
+    rows = _read_lines(ctx, keys, ("day", "event_type", "country", "events"))
     body = "".join(json.dumps(r) + "\n" for r in rows).encode()
     ctx.sleep(ctx.duration / 2)
     if rows:

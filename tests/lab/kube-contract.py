@@ -533,6 +533,21 @@ def auth_checks(k, kubeconfig_cert, tmp):
     check('a client certificate from another CA is refused', ok)
 
 
+def too_large_check(k, S):
+    """A resourceVersion from the future (the simulator restarted): ERROR 504, list again."""
+    st, lst = k.get('/api/v1/pods?limit=1')
+    rv = int(lst['metadata']['resourceVersion']) + 10 ** 6
+    lines = []
+    t = time.time()
+    k.stream('/api/v1/pods?watch=1&resourceVersion=%d' % rv,
+             lambda l: lines.append(json.loads(l)) or False, timeout=10)
+    obj = lines[0].get('object', {}) if lines else {}
+    check('watch from a too large resourceVersion: ERROR 504 Timeout after about 3 s',
+          lines and lines[0]['type'] == 'ERROR' and obj.get('code') == 504 and
+          'Too large resource version' in obj.get('message', '') and time.time() - t >= 2.9
+          and not S.errors('io.k8s.apimachinery.pkg.apis.meta.v1.Status', obj), lines)
+
+
 def fault_checks(k, fault):
     with open(fault, 'w') as f:
         f.write('flaky 100\n')
@@ -591,6 +606,7 @@ def main():
         follow_check(k)
         previous_checks(k)
         auth_checks(k, os.path.join(d, 'kubeconfig.yaml'), tmp)
+        too_large_check(k, S)
         fault_checks(k, fault)
         lab = os.path.join(os.environ.get('PLATFORM_LAB_DIR', '/tmp/platform-lab'), 'kube',
                            'kubeconfig.yaml')

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, parse_qs
 import discovery
 import labelsel
 import tables
-from store import ApiError, SelectorError, dumps, matches
+from store import ApiError, SelectorError, dumps
 from streams import Streams
 
 SPARK = '/apis/%s/%s' % (discovery.GROUP, discovery.VERSION)

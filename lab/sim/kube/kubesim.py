@@ -146,7 +146,8 @@ def load_crd(path):
     try:
         import yaml
         with open(path) as f:
-            schema = yaml.safe_load(f)['spec']['versions'][0]['schema']['openAPIV3Schema']
+            crd = yaml.load(f, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
+        schema = crd['spec']['versions'][0]['schema']['openAPIV3Schema']
     except (ImportError, OSError):
         return None, None
     try:

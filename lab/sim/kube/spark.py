@@ -81,15 +81,18 @@ class SparkController:
         p = self.store.find('pods', ns, name)
         if p is None:
             return None
-        if p['status'].get('phase') in ('Succeeded', 'Failed') or grace == 0:
+        if grace == 0:
             self.logs.remove_pod(ns, name)
             return self.store.delete('pods', ns, name)
         if 'deletionTimestamp' in p['metadata']:
             return p
+        finished = p['status'].get('phase') in ('Succeeded', 'Failed')
         new = self.store.update('pods', ns, name, lambda q: O.pod_terminating(q, 30))
-        self.event(new, 'Killing', 'Stopping container %s' % new['spec']['containers'][0]['name'],
-                   field='spec.containers{%s}' % new['spec']['containers'][0]['name'])
-        self.reap.append((time.time() + grace, ns, name))
+        if not finished:
+            c = new['spec']['containers'][0]['name']
+            self.event(new, 'Killing', 'Stopping container %s' % c, field='spec.containers{%s}' % c)
+        # The kubelet confirms a finished pod's deletion at once, a running one's after it stops.
+        self.reap.append((time.time() + (min(grace, 0.5) if finished else grace), ns, name))
         return new
 
     def tick(self):

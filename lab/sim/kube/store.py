@@ -78,7 +78,11 @@ class Store:
 
     def __init__(self, history=10000):
         self.cond = threading.Condition(threading.RLock())
-        self.rv = 1
+        # Start from the clock (tenths of seconds since Nov 2023) so that after a
+        # restart a client's old resourceVersion is either older than the new
+        # history (410 Expired) or newer than anything served (Too large):
+        # both make it list again instead of silently missing events.
+        self.rv = (int(time.time()) - 1700000000) * 10
         self.floor = 0          # watches from rv >= floor can be served
         self.hist = []          # (rv, resource name, type, obj)
         self.hist_max = history

@@ -60,11 +60,20 @@ class Streams:
                     since = int(rv)
                 except ValueError:
                     raise ApiError(400, 'invalid resource version: %s' % rv)
-            expired = since < store.floor
-            floor = store.floor
+            if since > store.rv:   # the watch cache waits up to 3 s for it
+                store.cond.wait_for(lambda: store.rv >= since, 3.0)
+            expired, too_large = since < store.floor, since > store.rv
+            floor, current = store.floor, store.rv
         self.start_chunked('application/json')
         if expired:
             return self.watch_expired(since, floor)
+        if too_large:
+            err = ApiError(504, 'Too large resource version: %d, current: %d' % (since, current),
+                           reason='Timeout', details={'causes': [{
+                               'reason': 'ResourceVersionTooLarge',
+                               'message': 'Too large resource version'}], 'retryAfterSeconds': 1})
+            self.chunk(dumps({'type': 'ERROR', 'object': err.status()}) + b'\n')
+            return self.end_chunked()
         for obj in initial:
             self.chunk(self.watch_line(rname, 'ADDED', obj))
         if q.get('sendInitialEvents') == 'true' and bookmarks:

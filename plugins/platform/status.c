@@ -15,6 +15,7 @@
 #include "backends/tcp.h"
 #include "core/inventory.h"
 #include "core/loop.h"
+#include "core/options.h"
 #include "core/secret.h"
 #include "core/util.h"
 #include "core/view.h"
@@ -383,7 +384,7 @@ status_start(struct cmd *c, void (*done)(struct status_run *, void *), void *arg
 	const char		*timeout_opt;
 	char			*cause = NULL;
 	size_t			 i, j;
-	int			 timeout = c->env->timeout_ms;
+	int			 timeout = c->env->timeout_ms, cmdline;
 
 	if ((timeout_opt = cmd_opt(c, "timeout")) != NULL &&
 	    util_parse_duration(timeout_opt, &timeout, &cause) != 0) {
@@ -407,7 +408,10 @@ status_start(struct cmd *c, void (*done)(struct status_run *, void *), void *arg
 			return (-1);
 		}
 	}
-	if (timeout_opt == NULL && inv->timeout_ms > 0)
+	/* -t on the command line beats the inventory's timeouts; a config file does not. */
+	cmdline = timeout_opt != NULL || (options_source("timeout") != NULL &&
+	    strcmp(options_source("timeout"), "command line") == 0);
+	if (!cmdline && inv->timeout_ms > 0)
 		timeout = inv->timeout_ms;
 
 	run = xcalloc(1, sizeof *run);
@@ -438,7 +442,7 @@ status_start(struct cmd *c, void (*done)(struct status_run *, void *), void *arg
 			p->svc = &inv->services[i];
 			p->ep = &inv->services[i].endpoints[j];
 			p->plugin = plugin_for_kind(p->svc->kind);
-			p->timeout_ms = p->svc->timeout_ms > 0 && timeout_opt == NULL ?
+			p->timeout_ms = p->svc->timeout_ms > 0 && !cmdline ?
 			    p->svc->timeout_ms : timeout;
 			p->row = view_add_row(v);
 			view_set_text(v, p->row, COL_SERVICE, p->svc->name);

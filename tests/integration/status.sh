@@ -130,6 +130,12 @@ is "$rc" 3 "status: exit 3 when a service is down or times out"
 ok $(( took < 5000 ? 0 : 1 )) \
     "status: probes run concurrently (${took} ms < timeout 2 s + 3 s)"
 
+# A -t on the command line beats the inventory's "timeout = 2s".
+run -i "$INV" -t 1s -o tsv status hole
+like "$out" 'hole.*timeout.*no answer within 1000ms' "global -t overrides the inventory's timeout"
+run -i "$INV" -o tsv status hole
+like "$out" 'no answer within 2000ms' "without -t the inventory's timeout applies"
+
 is "$(field "$out" pg state)" up "status: PostgreSQL is up"
 like "$(field "$out" pg latency)" '^[0-9]+$' "status: PostgreSQL latency in ms, an integer"
 like "$(field "$out" pg detail)" '^PostgreSQL 15' "status: PostgreSQL detail names the version"

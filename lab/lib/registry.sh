@@ -79,10 +79,14 @@ svc_start() {
 	local p=${2:-}
 	case $1 in
 	sshd-*) sshd_up ;;
-	pg-airflow) pt_pg_start pg-airflow "$GW" "${p:-5432}" >/dev/null ;;
-	pg-oltp) pt_pg_start pg-oltp "$GW" "${p:-5433}" >/dev/null ;;
-	clickhouse-1) pt_ch_start clickhouse-1 "$ANALYTICS" "${p:-$CH1_HTTP}" "$CH1_TCP" >/dev/null ;;
-	clickhouse-2) pt_ch_start clickhouse-2 "$ANALYTICS" "${p:-$CH2_HTTP}" "$CH2_TCP" >/dev/null ;;
+	# The fixtures of servers.sh are not written for set -e: call them in
+	# a || list, where a failing step inside does not end the script.
+	pg-airflow) pt_pg_start pg-airflow "$GW" "${p:-5432}" >/dev/null || return 1 ;;
+	pg-oltp) pt_pg_start pg-oltp "$GW" "${p:-5433}" >/dev/null || return 1 ;;
+	clickhouse-1) pt_ch_start clickhouse-1 "$ANALYTICS" "${p:-$CH1_HTTP}" "$CH1_TCP" \
+	    >/dev/null || return 1 ;;
+	clickhouse-2) pt_ch_start clickhouse-2 "$ANALYTICS" "${p:-$CH2_HTTP}" "$CH2_TCP" \
+	    >/dev/null || return 1 ;;
 	s3 | memcached)
 		# The proxy's port is in its config file: write it for this port.
 		SWIFT_PORT=${p:-8081}
@@ -98,8 +102,14 @@ svc_start() {
 # svc_stop NAME: stop one service.
 svc_stop() {
 	case $1 in
-	pg-*) pt_pg_stop "$1" ;;
-	clickhouse-*) pt_ch_stop "$1" ;;
+	pg-*) pt_pg_stop "$1" || true ;;
+	clickhouse-*)
+		pt_ch_stop "$1" || true
+		# Its other threads may still hold the data lock after the main
+		# one is gone: a new server would refuse to start.
+		[ ! -e "$LAB/$1/data/status" ] ||
+		    lab_wait 15 "$1 to let go of its data" \
+		        flock -n "$LAB/$1/data/status" true ;;
 	s3 | memcached) swift_stop ;;
 	airflow-v3) lab_stop airflow ;;
 	*) lab_stop "$1" ;;

@@ -98,8 +98,8 @@ EOF
 ch_up() {
 	ch_cluster_config clickhouse-1
 	ch_cluster_config clickhouse-2
-	pt_ch_start clickhouse-1 "$ANALYTICS" "$CH1_HTTP" "$CH1_TCP" >/dev/null &&
-	    pt_ch_start clickhouse-2 "$ANALYTICS" "$CH2_HTTP" "$CH2_TCP" >/dev/null
+	pt_ch_start clickhouse-1 "$ANALYTICS" "$CH1_HTTP" "$CH1_TCP" >/dev/null || return 1
+	pt_ch_start clickhouse-2 "$ANALYTICS" "$CH2_HTTP" "$CH2_TCP" >/dev/null || return 1
 }
 
 # Local MergeTree tables on each shard, Distributed tables over them, and

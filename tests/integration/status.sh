@@ -131,10 +131,12 @@ ok $(( took < 5000 ? 0 : 1 )) \
     "status: probes run concurrently (${took} ms < timeout 2 s + 3 s)"
 
 # A -t on the command line beats the inventory's "timeout = 2s".
+all=$out
 run -i "$INV" -t 1s -o tsv status hole
 like "$out" 'hole.*timeout.*no answer within 1000ms' "global -t overrides the inventory's timeout"
 run -i "$INV" -o tsv status hole
 like "$out" 'no answer within 2000ms' "without -t the inventory's timeout applies"
+out=$all
 
 is "$(field "$out" pg state)" up "status: PostgreSQL is up"
 like "$(field "$out" pg latency)" '^[0-9]+$' "status: PostgreSQL latency in ms, an integer"

@@ -47,7 +47,8 @@ def check(name, cond, info=''):
 
 
 def find_specs():
-    for d in (os.environ.get('PLATFORM_SPECS_DIR'), os.path.join(SRC, '..', 'shared', 'specs'),
+    for d in (os.environ.get('PLATFORM_SPECS_DIR'), os.path.join(SRC, 'specs'),
+              os.path.join(SRC, '..', 'shared', 'specs'),
               '/work/shared/specs'):
         if d and os.path.exists(os.path.join(d, 'kubernetes', 'k8s-1.35-api__v1_openapi.json')):
             return d

@@ -35,8 +35,9 @@ import spark        # noqa: E402
 from store import ApiError, Resource, Store   # noqa: E402
 import labelsel     # noqa: E402
 
-CRD = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..',
-                   'shared', 'specs', 'spark-operator',
+# The CRD with its schema: the copy in the repository's specs/.
+CRD = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
+                   'specs', 'spark-operator',
                    'sparkoperator.k8s.io_sparkapplications-v2.5.2.yaml')
 
 

@@ -157,6 +157,58 @@ options_trim(char *s)
 	return (s);
 }
 
+/* Key bindings from "bind [-p PANE] KEY COMMAND..." lines, for the console. */
+static struct {
+	char	*key;
+	char	*pane;		/* or NULL for every pane */
+	char	*command;
+}		*options_binds;
+static size_t	 options_nbinds;
+
+/* Keep a bind line; the console checks the key and command when it starts. */
+static int
+options_add_bind(char *rest, char **why)
+{
+	char	*key, *pane = NULL;
+
+	rest = options_trim(rest);
+	if (strncmp(rest, "-p", 2) == 0 && (rest[2] == ' ' || rest[2] == '\t')) {
+		pane = options_trim(rest + 3);
+		rest = pane + strcspn(pane, " \t");
+		if (*rest == '\0') {
+			*why = xstrdup("bind: expected 'bind [-p PANE] KEY COMMAND'");
+			return (-1);
+		}
+		*rest++ = '\0';
+	}
+	key = options_trim(rest);
+	rest = key + strcspn(key, " \t");
+	if (*key == '\0' || *rest == '\0') {
+		*why = xstrdup("bind: expected 'bind [-p PANE] KEY COMMAND'");
+		return (-1);
+	}
+	*rest++ = '\0';
+	options_binds = xreallocarray(options_binds, options_nbinds + 1,
+	    sizeof *options_binds);
+	options_binds[options_nbinds].key = xstrdup(key);
+	options_binds[options_nbinds].pane = pane != NULL ? xstrdup(pane) : NULL;
+	options_binds[options_nbinds].command = xstrdup(options_trim(rest));
+	options_nbinds++;
+	return (0);
+}
+
+/* The bind lines of the config, in order; 0 past the end. */
+int
+options_bind_at(size_t i, const char **key, const char **pane, const char **command)
+{
+	if (i >= options_nbinds)
+		return (0);
+	*key = options_binds[i].key;
+	*pane = options_binds[i].pane;
+	*command = options_binds[i].command;
+	return (1);
+}
+
 /* "key = value" lines; errors name the file and line. A missing file is fine unless named. */
 int
 options_load(const char *path, int must_exist, char **cause)
@@ -180,6 +232,15 @@ options_load(const char *path, int must_exist, char **cause)
 		key = options_trim(line);
 		if (*key == '\0' || *key == '#' || *key == ';')
 			continue;
+		if (strncmp(key, "bind", 4) == 0 && (key[4] == ' ' || key[4] == '\t')) {
+			if (options_add_bind(key + 5, &why) != 0) {
+				xasprintf(cause, "%s:%d: %s", path, lineno, why);
+				free(why);
+				fclose(f);
+				return (-1);
+			}
+			continue;
+		}
 		if ((eq = strchr(key, '=')) == NULL) {
 			xasprintf(cause, "%s:%d: expected 'key = value'", path, lineno);
 			fclose(f);
@@ -213,4 +274,12 @@ options_free(void)
 		free(options_values[i]);
 		options_values[i] = NULL;
 	}
+	for (i = 0; i < options_nbinds; i++) {
+		free(options_binds[i].key);
+		free(options_binds[i].pane);
+		free(options_binds[i].command);
+	}
+	free(options_binds);
+	options_binds = NULL;
+	options_nbinds = 0;
 }

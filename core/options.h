@@ -2,6 +2,8 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include <stddef.h>
+
 enum options_type {
 	OPTIONS_STRING,
 	OPTIONS_BOOL,
@@ -28,5 +30,8 @@ const char	*options_source(const char *name);
 int		 options_get_bool(const char *name);
 int		 options_get_ms(const char *name);
 void		 options_free(void);
+/* The config's "bind [-p PANE] KEY COMMAND" lines, in order; 0 past the end. */
+int		 options_bind_at(size_t, const char **key, const char **pane,
+		     const char **command);
 
 #endif

@@ -99,7 +99,8 @@ prompt_text(const struct prompt *p)
 	return (buf_str(&p->line));
 }
 
-static void
+/* Replace the line (history, or text a key typed), the cursor at its end. */
+void
 prompt_set(struct prompt *p, const char *s)
 {
 	buf_reset(&p->line);

@@ -28,6 +28,7 @@ void			 prompt_init(struct prompt *, struct cmd_env *);
 void			 prompt_free(struct prompt *);
 void			 prompt_open(struct prompt *);
 void			 prompt_close(struct prompt *);
+void			 prompt_set(struct prompt *, const char *);
 enum prompt_result	 prompt_key(struct prompt *, int key);
 const char		*prompt_text(const struct prompt *);
 void			 prompt_draw(struct prompt *, int y);

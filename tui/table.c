@@ -160,3 +160,33 @@ table_key(struct table *t, int key, int page)
 	}
 	return (0);
 }
+
+/* ---- interim API until the table model lands (replaced on merge) ---- */
+void table_init(struct table *t) { memset(t, 0, sizeof *t); }
+void table_free(struct table *t) { memset(t, 0, sizeof *t); }
+void table_replace_view(struct table *t, const struct view *v) { table_set_view(t, v); }
+int
+table_put_text(const char *s, int w)
+{
+	return (table_put(getcury(stdscr), getcurx(stdscr), s, w));
+}
+int table_put_text_at(int y, int x, const char *s, int w) { return (table_put(y, x, s, w)); }
+void
+table_move(struct table *t, long d)
+{
+	size_t n = t->view != NULL ? t->view->nrows : 0;
+	long c = (long)t->cur + d;
+
+	if (n == 0)
+		return;
+	t->cur = c < 0 ? 0 : (size_t)c >= n ? n - 1 : (size_t)c;
+}
+void table_move_to(struct table *t, size_t pos) { table_move(t, pos == 0 ? -(long)t->cur : (long)(t->view ? t->view->nrows : 0)); }
+size_t table_current(struct table *t) { return (t->view != NULL && t->cur < t->view->nrows ? t->cur : SIZE_MAX); }
+int table_filter(struct table *t, const char *e, char **cause) { (void)t; (void)e; (void)cause; return (0); }
+int table_filtered(struct table *t) { (void)t; return (0); }
+size_t table_shown(struct table *t) { return (t->view != NULL ? t->view->nrows : 0); }
+int table_sort_by(struct table *t, const char *c, int r, char **cause) { (void)t; (void)c; (void)r; (void)cause; return (0); }
+void table_mark_toggle(struct table *t) { (void)t; }
+void table_mark_all(struct table *t, int on) { (void)t; (void)on; }
+size_t table_marked(struct table *t, size_t **rows) { (void)t; (void)rows; return (0); }

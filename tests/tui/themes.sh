@@ -34,19 +34,16 @@ set_theme() { printf '# set by the test\ntheme = %s\n' "$1" >"$conf"; chmod 600 
 
 E=$(printf '\033')
 colour_re="$E\\[(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+)m"
+# One server for all runs; a session that stays keeps it from exiting between them.
+tm -f /dev/null new-session -d -s keep -x 80 -y 24 "sleep 600"
+tm set-option -g remain-on-exit on >/dev/null
 n=0
 # start ENV...: the console in a new 80x24 session with these variables; $s names it.
 start() {
 	n=$((n + 1))
 	s="run$n"
-	if [ $n -eq 1 ]; then
-		tm -f /dev/null new-session -d -s "$s" -x 80 -y 24 \
-		    "env -u NO_COLOR $* $PT -i $T/inv.conf; echo exit=\$?; sleep 60"
-		tm set-option -g remain-on-exit on >/dev/null
-	else
-		tm new-session -d -s "$s" -x 80 -y 24 \
-		    "env -u NO_COLOR $* $PT -i $T/inv.conf; echo exit=\$?; sleep 60"
-	fi
+	tm new-session -d -s "$s" -x 80 -y 24 \
+	    "env -u NO_COLOR $* $PT -i $T/inv.conf; echo exit=\$?; sleep 60"
 }
 screen() { tm capture-pane -p -t "$s"; }
 escapes() { tm capture-pane -p -e -t "$s"; }

@@ -195,6 +195,7 @@ test_files(void)
 	free(cause);
 	cause = NULL;
 
+	free(dir);
 	dir = xprintf("%s/themes", getenv("top_srcdir"));
 	setenv("PLATFORM_TUI_THEME_DIR", dir, 1);
 	ok(theme_switch("mono", &cause) == 0, "mono still loads");

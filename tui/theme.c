@@ -80,6 +80,7 @@ static int		 theme_attrs[THEME_NROLES];	/* what theme_attr returns */
 static int		 theme_colors;	/* the terminal has colours and we set pairs up */
 static int		 theme_utf8_cached = -1;
 
+/* Themes, help and tests name roles as theme files do. */
 const char *
 theme_role_name(enum theme_role role)
 {
@@ -123,6 +124,7 @@ theme_colour(const char *s, short *out)
 	return (0);
 }
 
+/* An attribute word of a theme line, added to *attr. */
 static int
 theme_attr_word(const char *s, int *attr)
 {
@@ -254,6 +256,7 @@ theme_parse_line(struct theme *th, char *line, char **why)
 	return (0);
 }
 
+/* Text, not a FILE, so the fuzz target and the built-in default go the same way as files. */
 int
 theme_parse(const char *text, size_t len, const char *where, struct theme *th,
     char **cause)
@@ -315,6 +318,7 @@ theme_dirs(char *dirs[3])
 	return (n);
 }
 
+/* Free what theme_dirs returned. */
 static void
 theme_dirs_free(char *dirs[3], int n)
 {
@@ -500,6 +504,7 @@ theme_apply(void)
 	bkgd(' ' | (chtype)theme_attrs[THEME_NORMAL]);
 }
 
+/* Parse first, apply after: a bad file never leaves a half-changed screen. */
 int
 theme_switch(const char *name, char **cause)
 {
@@ -515,6 +520,7 @@ theme_switch(const char *name, char **cause)
 	return (0);
 }
 
+/* At start a bad theme must not stop the console: report it, draw with the default. */
 int
 theme_load(const char *name, char **cause)
 {
@@ -528,24 +534,28 @@ theme_load(const char *name, char **cause)
 	return (-1);
 }
 
+/* For :theme without an argument and for saving the choice. */
 const char *
 theme_current(void)
 {
 	return (theme_name != NULL ? theme_name : "default");
 }
 
+/* Widgets that mark things by colour alone can add an attribute when this is 0. */
 int
 theme_has_colours(void)
 {
 	return (theme_colors);
 }
 
+/* qsort order for theme_list. */
 static int
 theme_list_cmp(const void *a, const void *b)
 {
 	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
+/* Every directory theme_find searches, so completion offers exactly what loads. */
 char **
 theme_list(void)
 {
@@ -587,6 +597,7 @@ theme_list(void)
 	return (list);
 }
 
+/* Free a theme_list answer. */
 void
 theme_list_free(char **list)
 {
@@ -599,6 +610,7 @@ theme_list_free(char **list)
 	free(list);
 }
 
+/* Called for every cell drawn: an array read, worked out once in theme_apply. */
 int
 theme_attr(enum theme_role role)
 {
@@ -607,6 +619,7 @@ theme_attr(enum theme_role role)
 	return (theme_attrs[role]);
 }
 
+/* State words from any service map to the same three roles. */
 enum theme_role
 theme_state_role(const char *s)
 {
@@ -657,6 +670,7 @@ theme_utf8(void)
 	return (utf8);
 }
 
+/* Every glyph is one cell wide in both sets, so widths never depend on the locale. */
 const char *
 theme_glyph(enum theme_glyph g)
 {

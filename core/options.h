@@ -25,6 +25,8 @@ char		*options_default_path(void);
 int		 options_load(const char *path, int must_exist, char **cause);
 int		 options_set(const char *name, const char *value, const char *source,
 		     char **cause);
+/* Set NAME in the config file read at start (or the default one), keeping its other lines. */
+int		 options_save(const char *name, const char *value, char **cause);
 const char	*options_get(const char *name);
 const char	*options_source(const char *name);
 int		 options_get_bool(const char *name);

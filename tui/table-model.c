@@ -213,9 +213,41 @@ table_model_match(struct table_model *m, size_t from)
 	}
 }
 
+/*
+ * How many leading bytes (folded) every text cell of the sort column shares:
+ * keys start after them, or listings such as "bucket/dir/part-0001" would
+ * all have the same key and every comparison would chase the strings.
+ */
+static size_t
+table_model_prefix(const struct table_model *m)
+{
+	const struct view	*v = m->view;
+	const struct view_cell	*c;
+	const unsigned char	*first = NULL, *s;
+	size_t			 r, i, n = 0;
+
+	for (r = 0; r < m->nrows; r++) {
+		c = &v->cells[r * v->ncols + m->sort_col];
+		if (c->isnum || c->text == NULL)
+			continue;
+		s = (const unsigned char *)c->text;
+		if (first == NULL) {
+			first = s;
+			n = strlen(c->text);
+			continue;
+		}
+		for (i = 0; i < n && table_model_fold(s[i]) == table_model_fold(first[i]); i++)
+			;
+		if ((n = i) == 0)
+			break;
+	}
+	return (n);
+}
+
 /* A cell's sort key; state text sorts by severity, failures first. */
 static void
-table_model_item(const struct table_model *m, size_t row, struct table_model_item *it)
+table_model_item(const struct table_model *m, size_t row, size_t skip,
+    struct table_model_item *it)
 {
 	const struct view	*v = m->view;
 	const struct view_cell	*c = &v->cells[row * v->ncols + m->sort_col];
@@ -247,11 +279,11 @@ table_model_item(const struct table_model *m, size_t row, struct table_model_ite
 			break;
 		}
 	}
-	s = (const unsigned char *)c->text;
+	s = (const unsigned char *)c->text + skip;
 	for (i = 0; i < 8 && s[i] != '\0'; i++)
 		it->key |= (uint64_t)table_model_fold(s[i]) << (56 - 8 * i);
 	if (i == 8)
-		it->rest = c->text + 8;
+		it->rest = (const char *)s + 8;
 }
 
 static int
@@ -326,7 +358,7 @@ static void
 table_model_sort_rows(struct table_model *m, size_t from, size_t old)
 {
 	struct table_model_item	*it, *tmp;
-	size_t			 i, k = 0, n = m->nrows;
+	size_t			 i, k = 0, n = m->nrows, skip;
 
 	if (m->order == NULL) {
 		m->order = xreallocarray(NULL, m->cap, sizeof *m->order);
@@ -334,14 +366,15 @@ table_model_sort_rows(struct table_model *m, size_t from, size_t old)
 	}
 	if (n == 0)
 		return;
+	skip = m->view->cols[m->sort_col].type == VIEW_TEXT ? table_model_prefix(m) : 0;
 	it = xreallocarray(NULL, n, sizeof *it);
 	tmp = xreallocarray(NULL, n, sizeof *tmp);
 	for (i = 0; i < old; i++) {
 		if (m->order[i] < from)
-			table_model_item(m, m->order[i], &it[k++]);
+			table_model_item(m, m->order[i], skip, &it[k++]);
 	}
 	for (i = from; i < n; i++)
-		table_model_item(m, i, &it[k + i - from]);
+		table_model_item(m, i, skip, &it[k + i - from]);
 	table_model_msort(it + k, n - k, tmp, m->descending);
 	table_model_merge(it, k, it + k, n - k, tmp, m->descending);
 	for (i = 0; i < n; i++)

@@ -35,12 +35,14 @@ struct table_model_item {
 
 #define BIT_WORDS(n)	(((n) + 63) / 64)
 
+/* Per-row flags as bits: a million rows cost 128 KiB. */
 static int
 bit_get(const uint64_t *b, size_t i)
 {
 	return ((b[i / 64] >> (i % 64)) & 1);
 }
 
+/* Set or clear one row's bit. */
 static void
 bit_put(uint64_t *b, size_t i, int on)
 {
@@ -57,6 +59,7 @@ table_model_fold(unsigned char c)
 	return (c >= 'A' && c <= 'Z' ? c + 32 : c);
 }
 
+/* An empty model; SIZE_MAX, not 0, means unsorted. */
 void
 table_model_init(struct table_model *m)
 {
@@ -64,6 +67,7 @@ table_model_init(struct table_model *m)
 	m->sort_col = SIZE_MAX;
 }
 
+/* Drop the filter: every row shows again. */
 static void
 table_model_filter_free(struct table_model *m)
 {
@@ -76,6 +80,7 @@ table_model_filter_free(struct table_model *m)
 	m->invert = 0;
 }
 
+/* Free what the model owns; the view is the caller's. */
 void
 table_model_free(struct table_model *m)
 {
@@ -286,6 +291,7 @@ table_model_item(const struct table_model *m, size_t row, size_t skip,
 		it->rest = (const char *)s + 8;
 }
 
+/* Order two items; unknown cells stay last either way, the row breaks ties. */
 static int
 table_model_compare(const struct table_model_item *a, const struct table_model_item *b,
     int descending)
@@ -315,6 +321,7 @@ table_model_compare(const struct table_model_item *a, const struct table_model_i
 	return (d);
 }
 
+/* Merge two sorted runs: the step of the sort, and how appended rows join. */
 static void
 table_model_merge(const struct table_model_item *a, size_t na,
     const struct table_model_item *b, size_t nb, struct table_model_item *out, int desc)
@@ -409,6 +416,7 @@ table_model_index(struct table_model *m, size_t keep)
 		m->top = m->cur;
 }
 
+/* Take in new or changed rows without redoing the rows before them. */
 void
 table_model_changed(struct table_model *m, size_t from)
 {
@@ -440,6 +448,7 @@ table_model_changed(struct table_model *m, size_t from)
 	table_model_index(m, keep);
 }
 
+/* Start again on another view. */
 void
 table_model_set_view(struct table_model *m, const struct view *v)
 {
@@ -448,6 +457,7 @@ table_model_set_view(struct table_model *m, const struct view *v)
 	table_model_changed(m, 0);
 }
 
+/* A refresh keeps what the person set up; marks go, their rows are gone. */
 void
 table_model_replace(struct table_model *m, const struct view *v)
 {
@@ -469,6 +479,7 @@ table_model_replace(struct table_model *m, const struct view *v)
 	m->top = top <= m->cur ? top : m->cur;
 }
 
+/* Sort from the view's order each time, so ties never depend on history. */
 void
 table_model_sort(struct table_model *m, size_t col, int descending)
 {
@@ -486,12 +497,14 @@ table_model_sort(struct table_model *m, size_t col, int descending)
 	table_model_index(m, keep);
 }
 
+/* One key walks every column, then back to the view's order. */
 void
 table_model_sort_next(struct table_model *m)
 {
 	table_model_sort(m, m->sort_col == SIZE_MAX ? 0 : m->sort_col + 1, 0);
 }
 
+/* Parse and apply a filter; a bad regex leaves the old filter in place. */
 int
 table_model_filter(struct table_model *m, const char *expr, char **cause)
 {
@@ -549,6 +562,7 @@ table_model_filter(struct table_model *m, const char *expr, char **cause)
 	return (0);
 }
 
+/* Space marks and moves on, so a run of rows is a run of presses. */
 void
 table_model_mark_toggle(struct table_model *m)
 {
@@ -561,6 +575,7 @@ table_model_mark_toggle(struct table_model *m)
 	table_model_move(m, 1);
 }
 
+/* Mark what the person sees, not rows the filter hides. */
 void
 table_model_mark_all(struct table_model *m)
 {
@@ -574,6 +589,7 @@ table_model_mark_all(struct table_model *m)
 	}
 }
 
+/* Clear every mark, hidden ones too. */
 void
 table_model_mark_clear(struct table_model *m)
 {
@@ -582,12 +598,14 @@ table_model_mark_clear(struct table_model *m)
 	m->nmarked = 0;
 }
 
+/* Whether a view row is marked, for drawing. */
 int
 table_model_is_marked(const struct table_model *m, size_t row)
 {
 	return (row < m->nrows && bit_get(m->marks, row));
 }
 
+/* Only rows on screen: a command never acts on rows the person cannot see. */
 size_t
 table_model_marked(const struct table_model *m, size_t **rows)
 {
@@ -609,16 +627,20 @@ table_model_marked(const struct table_model *m, size_t **rows)
 	return (n);
 }
 
+/* Move the cursor, clamped at both ends. */
 void
 table_model_move(struct table_model *m, long delta)
 {
+	size_t	back = (size_t)0 - (size_t)delta;	/* -delta, also for LONG_MIN */
+
 	if (delta < 0)
-		m->cur = (size_t)-delta > m->cur ? 0 : m->cur - (size_t)-delta;
+		m->cur = back > m->cur ? 0 : m->cur - back;
 	else
 		table_model_move_to(m, m->cur + (size_t)delta < m->cur ? SIZE_MAX :
 		    m->cur + (size_t)delta);
 }
 
+/* Jump the cursor, clamped to the last row. */
 void
 table_model_move_to(struct table_model *m, size_t pos)
 {
@@ -637,29 +659,33 @@ table_model_page(struct table_model *m, long pages, size_t page_h)
 
 	table_model_move(m, delta);
 	if (delta < 0)
-		m->top = (size_t)-delta > m->top ? 0 : m->top - (size_t)-delta;
+		m->top = (size_t)0 - (size_t)delta > m->top ? 0 : m->top - ((size_t)0 - (size_t)delta);
 	else
 		m->top = m->top + (size_t)delta < max_top ? m->top + (size_t)delta : max_top;
 }
 
+/* The row commands act on. */
 size_t
 table_model_current(const struct table_model *m)
 {
 	return (m->cur < m->nshown ? m->idx[m->cur] : SIZE_MAX);
 }
 
+/* How many rows pass the filter. */
 size_t
 table_model_shown(const struct table_model *m)
 {
 	return (m->nshown);
 }
 
+/* Screen index to view row, for drawing. */
 size_t
 table_model_row(const struct table_model *m, size_t pos)
 {
 	return (pos < m->nshown ? m->idx[pos] : SIZE_MAX);
 }
 
+/* Keep the cursor on screen and the screen full. */
 size_t
 table_model_scroll(struct table_model *m, size_t h)
 {

@@ -28,6 +28,7 @@ struct table_cell {
 	int	 w;		/* terminal cells */
 };
 
+/* An empty table; callers that zero the struct get the same on first use. */
 void
 table_init(struct table *t)
 {
@@ -35,6 +36,7 @@ table_init(struct table *t)
 	table_model_init(&t->model);
 }
 
+/* Free the model and the remembered title. */
 void
 table_free(struct table *t)
 {
@@ -43,12 +45,14 @@ table_free(struct table *t)
 	table_init(t);
 }
 
+/*
+ * Tell a refresh from another view by its title and columns, never by its
+ * address: a freed view's address comes back, and its marks must not.
+ */
 void
 table_set_view(struct table *t, const struct view *v)
 {
-	if (v != NULL && v == t->view)
-		table_model_changed(&t->model, 0);
-	else if (v != NULL && t->title != NULL && strcmp(t->title, v->title) == 0 &&
+	if (v != NULL && t->title != NULL && strcmp(t->title, v->title) == 0 &&
 	    t->ncols == v->ncols)
 		table_model_replace(&t->model, v);
 	else
@@ -312,6 +316,7 @@ table_empty(const struct table *t, int y, int x, int w)
 	buf_free(&b);
 }
 
+/* One row: the cursor's in the selection colour, states in theirs. */
 static void
 table_draw_row(struct table *t, const struct table_cell *cells, const int *cw,
     size_t pos, int line, int x, int w, int gutter)
@@ -351,6 +356,7 @@ table_draw_row(struct table *t, const struct table_cell *cells, const int *cw,
 	attrset(A_NORMAL);
 }
 
+/* Draw the rows on screen only: the cost does not grow with the view. */
 void
 table_draw(struct table *t, int y, int x, int h, int w)
 {
@@ -413,6 +419,7 @@ table_draw(struct table *t, int y, int x, int h, int w)
 	free(cw);
 }
 
+/* Movement keys and Space, until bindings call the model's functions. */
 int
 table_key(struct table *t, int key, int page)
 {

@@ -25,9 +25,10 @@ struct table {
 void	table_init(struct table *);
 void	table_free(struct table *);
 /*
- * Show a view. The same view again: its rows changed. A view with the same
- * title and columns: a refresh, which keeps sort, filter and position.
- * Otherwise everything starts again.
+ * Show a view. One with the same title and columns as the last: a refresh,
+ * which keeps sort, filter and position (marks go). Otherwise everything
+ * starts again. Rows appended to the view shown are taken in when drawn;
+ * after changing cells of a large view call table_model_changed().
  */
 void	table_set_view(struct table *, const struct view *);
 void	table_draw(struct table *, int y, int x, int h, int w);

@@ -8,6 +8,7 @@
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "tui/table-model.h"
+#include "tui/table.h"
 #include "tests/unit/tap.h"
 
 enum { C_NAME, C_STATE, C_SIZE, C_LAT, C_WHEN, C_N };
@@ -298,6 +299,35 @@ test_hostile(void)
 	view_free(v);
 }
 
+/* The widget tells a refresh of the same command from another view. */
+static void
+test_widget_views(void)
+{
+	struct table	 t;
+	struct view	*a = sample(), *b = sample(), *c = view_new("other");
+
+	view_add_column(c, "x", VIEW_TEXT);
+	view_set_text(c, view_add_row(c), 0, "x");
+	memset(&t, 0, sizeof t);	/* tui.c zeroes its tables */
+	table_set_view(&t, a);
+	is_int(t.model.sort_col, SIZE_MAX, "a zeroed table starts unsorted");
+	table_model_sort(&t.model, C_NAME, 0);
+	table_model_filter(&t.model, "a", NULL);
+	table_model_move_to(&t.model, 2);
+	table_model_mark_toggle(&t.model);
+	table_set_view(&t, b);
+	ok(t.model.sort_col == C_NAME && t.model.expr != NULL && t.model.cur == 3,
+	    "the same title again keeps sort, filter and position");
+	is_int(t.model.nmarked, 0, "but not the marks");
+	table_set_view(&t, c);
+	ok(t.model.sort_col == SIZE_MAX && t.model.expr == NULL && t.model.cur == 0,
+	    "another view starts again");
+	table_free(&t);
+	view_free(a);
+	view_free(b);
+	view_free(c);
+}
+
 /* A million rows: every path must finish; bench/table.sh measures the time. */
 static void
 test_million(void)
@@ -346,6 +376,7 @@ main(void)
 	test_marks_cursor();
 	test_changed();
 	test_hostile();
+	test_widget_views();
 	test_million();
 	return (tap_done());
 }

@@ -360,6 +360,49 @@ table_model_msort(struct table_model_item *it, size_t n, struct table_model_item
 		memcpy(it, src, n * sizeof *it);
 }
 
+/*
+ * A few new rows among many sorted ones (a page of a listing arriving): find
+ * each one's place by binary search and open the order up from the end, so
+ * the old rows are moved but never looked at again.
+ */
+static void
+table_model_insert(struct table_model *m, size_t k, size_t from)
+{
+	struct table_model_item	*it, *tmp, old;
+	size_t			 nn = m->nrows - from, *pos, i, j, lo, hi, mid, w, p;
+
+	it = xreallocarray(NULL, nn, sizeof *it);
+	tmp = xreallocarray(NULL, nn, sizeof *tmp);
+	pos = xreallocarray(NULL, nn, sizeof *pos);
+	for (i = 0; i < nn; i++)
+		table_model_item(m, from + i, 0, &it[i]);
+	table_model_msort(it, nn, tmp, m->descending);
+	for (j = 0, lo = 0; j < nn; j++) {
+		hi = k;	/* the first old row after it[j]; lo only grows */
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			table_model_item(m, m->order[mid], 0, &old);
+			if (table_model_compare(&old, &it[j], m->descending) > 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		pos[j] = lo;
+	}
+	w = k + nn;
+	i = k;
+	for (j = nn; j-- > 0;) {
+		p = pos[j];
+		memmove(m->order + w - (i - p), m->order + p, (i - p) * sizeof *m->order);
+		w -= i - p;
+		i = p;
+		m->order[--w] = it[j].row;
+	}
+	free(pos);
+	free(tmp);
+	free(it);
+}
+
 /* Sort rows from "from" on and merge them with the old order of the rest. */
 static void
 table_model_sort_rows(struct table_model *m, size_t from, size_t old)
@@ -373,13 +416,19 @@ table_model_sort_rows(struct table_model *m, size_t from, size_t old)
 	}
 	if (n == 0)
 		return;
+	for (i = 0; i < old; i++) {
+		if (m->order[i] < from)
+			m->order[k++] = m->order[i];
+	}
+	if (k > 0 && (n - from) * 16 < k) {
+		table_model_insert(m, k, from);
+		return;
+	}
 	skip = m->view->cols[m->sort_col].type == VIEW_TEXT ? table_model_prefix(m) : 0;
 	it = xreallocarray(NULL, n, sizeof *it);
 	tmp = xreallocarray(NULL, n, sizeof *tmp);
-	for (i = 0; i < old; i++) {
-		if (m->order[i] < from)
-			table_model_item(m, m->order[i], skip, &it[k++]);
-	}
+	for (i = 0; i < k; i++)
+		table_model_item(m, m->order[i], skip, &it[i]);
 	for (i = from; i < n; i++)
 		table_model_item(m, i, skip, &it[k + i - from]);
 	table_model_msort(it + k, n - k, tmp, m->descending);

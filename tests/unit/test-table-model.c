@@ -299,6 +299,53 @@ test_hostile(void)
 	view_free(v);
 }
 
+/* Rows arriving a few at a time land where a full sort would put them. */
+static void
+test_insert(void)
+{
+	struct table_model	 m, full;
+	struct view		*v = view_new("grow");
+	char			 name[16];
+	size_t			 i, r, from, same;
+	int			 desc, round;
+
+	view_add_column(v, "name", VIEW_TEXT);
+	view_add_column(v, "n", VIEW_NUMBER);
+	for (i = 0; i < 300; i++) {
+		r = view_add_row(v);
+		snprintf(name, sizeof name, "n%02zu", (i * 37) % 50);
+		view_set_text(v, r, 0, name);
+		if (i % 7 != 0)
+			view_set_num(v, r, 1, (int64_t)((i * 13) % 40) - 20);
+	}
+	for (desc = 0; desc < 2; desc++) {
+		table_model_init(&m);
+		table_model_set_view(&m, v);
+		table_model_sort(&m, (size_t)desc, desc);
+		for (round = 0; round < 3; round++) {
+			from = v->nrows;
+			for (i = 0; i < 4; i++) {
+				r = view_add_row(v);
+				snprintf(name, sizeof name, "n%02d", (round * 11 + (int)i * 17) % 50);
+				view_set_text(v, r, 0, name);
+				if (i != 3)
+					view_set_num(v, r, 1, round * 5 - (int)i * 9);
+			}
+			table_model_changed(&m, from);
+		}
+		table_model_init(&full);
+		table_model_set_view(&full, v);
+		table_model_sort(&full, (size_t)desc, desc);
+		for (i = 0, same = 0; i < table_model_shown(&full); i++)
+			same += table_model_row(&m, i) == table_model_row(&full, i);
+		is_int(same, v->nrows, "appended rows sorted in as a full sort would (%s)",
+		    desc ? "numbers, descending" : "text");
+		table_model_free(&full);
+		table_model_free(&m);
+	}
+	view_free(v);
+}
+
 /* The widget tells a refresh of the same command from another view. */
 static void
 test_widget_views(void)
@@ -376,6 +423,7 @@ main(void)
 	test_marks_cursor();
 	test_changed();
 	test_hostile();
+	test_insert();
 	test_widget_views();
 	test_million();
 	return (tap_done());

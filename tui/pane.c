@@ -53,21 +53,17 @@ pane_free(struct pane *p)
 void
 pane_set_cmd(struct tui *t, struct pane *p, struct cmd *c)
 {
-	int	same = p->shown != NULL && c != NULL && p->shown->view != NULL &&
-		    c->view != NULL && strcmp(p->shown->line, c->line) == 0;
+	struct cmd	*old = p->shown;
 
-	cmd_free(p->shown);
 	p->shown = c;
 	free(p->why);
 	p->why = NULL;
 	p->loaded = time(NULL);
 	if (c != NULL && c->exit != CMD_EXIT_OK)
 		p->why = xstrdup(c->error != NULL ? c->error : cmd_exit_name(c->exit));
-	/* The same command again keeps cursor, filter, sort and marks. */
-	if (same)
-		table_replace_view(&p->table, c->view);
-	else
-		table_set_view(&p->table, c != NULL ? c->view : NULL);
+	/* The same command again keeps cursor, filter and sort (the widget tells). */
+	table_set_view(&p->table, c != NULL ? c->view : NULL);
+	cmd_free(old);	/* after: the widget may look at the old view to keep its place */
 	t->dirty = 1;
 }
 
@@ -75,14 +71,11 @@ pane_set_cmd(struct tui *t, struct pane *p, struct cmd *c)
 void
 pane_set_view(struct tui *t, struct pane *p, struct view *v)
 {
-	int	same = p->own != NULL && v != NULL;
+	struct view	*old = p->own;
 
-	if (same)
-		table_replace_view(&p->table, v);
-	else
-		table_set_view(&p->table, v);
-	view_free(p->own);
 	p->own = v;
+	table_set_view(&p->table, v);
+	view_free(old);
 	t->dirty = 1;
 }
 

@@ -35,5 +35,8 @@ void			 prompt_draw(struct prompt *, int y);
 void			 prompt_place_cursor(struct prompt *, int y);
 /* The completion of a partial command line, or NULL; caller frees. */
 char			*prompt_complete(const char *line);
+/* Words to complete after a command: cb(line up to the word) gives a NULL-ended
+ * array the prompt frees. */
+void			 prompt_set_words(char **(*)(const char *, void *), void *);
 
 #endif

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/cmd.h"
+#include "core/options.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "tui/keys.h"
@@ -233,7 +234,46 @@ tui_cmd_bind(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* theme [NAME]: switch now and keep the choice in the config file. */
+static enum cmd_retval
+tui_cmd_theme(struct cmd *c)
+{
+	char	**names, *cause = NULL, *list = NULL, *next;
+	size_t	  i;
+
+	if (c->argc == 0) {
+		names = theme_list();
+		for (i = 0; names[i] != NULL; i++) {
+			xasprintf(&next, "%s%s%s", list != NULL ? list : "",
+			    list != NULL ? " " : "", names[i]);
+			free(list);
+			list = next;
+		}
+		theme_list_free(names);
+		cmd_message(c, "theme %s (themes: %s)", theme_current(),
+		    list != NULL ? list : "");
+		free(list);
+		return (CMD_RETURN_NORMAL);
+	}
+	if (theme_switch(c->argv[0], &cause) != 0) {
+		cmd_error(c, CMD_EXIT_USAGE, "theme: %s", cause);
+		free(cause);
+		return (CMD_RETURN_NORMAL);
+	}
+	clearok(curscr, TRUE);
+	tui_self->dirty = 1;
+	if (options_save("theme", theme_current(), &cause) != 0) {
+		cmd_message(c, "theme %s (not saved: %s)", theme_current(), cause);
+		free(cause);
+	} else
+		cmd_message(c, "theme %s, saved", theme_current());
+	return (CMD_RETURN_NORMAL);
+}
+
 static const struct cmd_entry tui_cmds[] = {
+	{ .name = "theme", .args = { "", 0, 1 }, .usage = "[NAME]",
+	  .help = "Switch the colour theme and save the choice (none: list them).",
+	  .exec = tui_cmd_theme },
 	{ .name = "move", .args = { "", 1, 1 },
 	  .usage = "up|down|page-up|page-down|top|bottom",
 	  .help = "Move the cursor in the current pane.", .exec = tui_cmd_move },

@@ -443,6 +443,49 @@ tui_endwin(void)
 	endwin();
 }
 
+/* Words for Tab after a command: what that command takes, or the current view's names. */
+static char **
+tui_words(const char *prefix, void *arg)
+{
+	static const char *const moves[] = { "up", "down", "page-up", "page-down",
+	    "top", "bottom", NULL };
+	struct tui		*t = arg;
+	const struct view	*v = t->cur->table.view;
+	const struct view_cell	*cell;
+	char			**w = NULL, **themes;
+	size_t			  n = 0, i;
+
+#define TUI_WORD(s) do {						\
+	w = xreallocarray(w, n + 2, sizeof *w);				\
+	w[n++] = xstrdup(s);						\
+	w[n] = NULL;							\
+} while (0)
+	if (strcmp(prefix, "pane ") == 0) {
+		for (i = 0; i < t->npanes; i++)
+			TUI_WORD(t->panes[i].type->name);
+	} else if (strcmp(prefix, "theme ") == 0) {
+		themes = theme_list();
+		for (i = 0; themes[i] != NULL; i++)
+			TUI_WORD(themes[i]);
+		theme_list_free(themes);
+	} else if (strcmp(prefix, "move ") == 0) {
+		for (i = 0; moves[i] != NULL; i++)
+			TUI_WORD(moves[i]);
+	} else if (strncmp(prefix, "sort ", 5) == 0 && v != NULL) {
+		for (i = 0; i < v->ncols; i++)
+			TUI_WORD(v->cols[i].name);
+	} else if (v != NULL) {
+		/* Names in the first column: services, DAG ids, buckets, pods. */
+		for (i = 0; i < v->nrows && i < 5000; i++) {
+			cell = view_cell(v, i, 0);
+			if (cell->text != NULL && strchr(cell->text, ' ') == NULL)
+				TUI_WORD(cell->text);
+		}
+	}
+#undef TUI_WORD
+	return (w);
+}
+
 /* The config's bind lines, applied over the defaults. */
 static void
 tui_apply_binds(struct tui *t)
@@ -482,10 +525,12 @@ tui_setup(struct tui *t)
 		t->message = cause;
 		t->message_role = THEME_ERROR;
 	}
+	table_set_ascii(!theme_utf8());
 	tui_cmd_register();
 	tui_apply_binds(t);
 	t->env->confirm = tui_confirm;
 	prompt_init(&t->prompt, t->env);
+	prompt_set_words(tui_words, t);
 	pane_add_all(t);
 	t->refresh_ms = TUI_REFRESH_MS;
 
@@ -512,6 +557,7 @@ tui_teardown(struct tui *t)
 		pane_free(&t->panes[i]);
 	pane_free(&t->help);
 	prompt_free(&t->prompt);
+	prompt_set_words(NULL, NULL);
 	keys_free();
 	free(t->message);
 	t->env->confirm = NULL;

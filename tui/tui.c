@@ -361,7 +361,7 @@ tui_draw_hints(struct tui *t)
 {
 	static const char *const global[][2] = {
 		{ "?", "help" }, { ":", "command" }, { "/", "filter" }, { "Tab", "pane" },
-		{ "s", "sort" }, { "r", "refresh" }, { "q", "back/quit" }, { NULL, NULL }
+		{ "s", "sort" }, { "r", "refresh" }, { "q", "quit" }, { NULL, NULL }
 	};
 	const char	*ph = t->cur->type->hints;
 	int		 i, x = 0;

@@ -26,7 +26,7 @@ static const struct {
 	{ "BSpace", NULL, "back", "back to the previous screen" },
 	{ "C-c", NULL, "cancel", "cancel the running command" },
 	{ ":", NULL, "prompt", "command prompt" },
-	{ "/", NULL, "prompt filter ", "filter rows (text, /regex/, ! inverts)" },
+	{ "/", NULL, "prompt \"filter \"", "filter rows (text, /regex/, ! inverts)" },
 	{ "?", NULL, "keys", "help: keys and commands" },
 	{ "F1", NULL, "keys", "help: keys and commands" },
 	{ "Tab", NULL, "pane next", "next pane" },

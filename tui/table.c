@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/util.h"
@@ -141,6 +142,22 @@ table_put(int y, int x, const char *s, int sw, int w, int right)
 	addstr(ell);
 }
 
+/* A time on screen: the clock for the last day, the local date before (the full
+ * ISO 8601 form is for scripted output). */
+static const char *
+table_time(int64_t when, char *out, size_t len)
+{
+	time_t		 t = (time_t)when, now = time(NULL);
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	if (t > now - 86400 && t < now + 3600)
+		strftime(out, len, "%H:%M:%S", &tm);
+	else
+		strftime(out, len, "%Y-%m-%d %H:%M", &tm);
+	return (out);
+}
+
 /* Sanitise the cells of the rows on screen once: widths and drawing share them. */
 static struct table_cell *
 table_cells(const struct table *t, size_t top, int rows)
@@ -165,7 +182,10 @@ table_cells(const struct table *t, size_t top, int rows)
 				continue;
 			}
 			buf_reset(&b);
-			s = view_cell_display(v, r, c, tmp, sizeof tmp);
+			if (v->cols[c].type == VIEW_TIME && vc->isnum)
+				s = table_time(vc->num, tmp, sizeof tmp);
+			else
+				s = view_cell_display(v, r, c, tmp, sizeof tmp);
 			util_sanitize(&b, s, strlen(s));
 			cells[i * v->ncols + c].s = xstrdup(buf_str(&b));
 			cells[i * v->ncols + c].w = (int)util_width(buf_str(&b));

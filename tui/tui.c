@@ -402,12 +402,16 @@ tui_draw(struct tui *t)
 	t->dirty = 0;
 	erase();
 	if (LINES < TUI_MIN_LINES || COLS < TUI_MIN_COLS) {
-		mvprintw(0, 0, "%.*s", COLS, "platform-tui needs a larger terminal");
+		/* Short lines: they must fit a terminal of a few columns. */
+		mvaddnstr(0, 0, "too small for", COLS);
 		if (LINES > 1)
-			mvprintw(1, 0, "%.*s", COLS, "");
-		if (LINES > 1)
-			mvprintw(1, 0, "at least %dx%d (now %dx%d)", TUI_MIN_COLS,
-			    TUI_MIN_LINES, COLS, LINES);
+			mvaddnstr(1, 0, "platform-tui:", COLS);
+		if (LINES > 2)
+			mvprintw(2, 0, "%.*s", COLS, "");
+		if (LINES > 2)
+			printw("needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+		if (LINES > 3)
+			mvprintw(3, 0, "now %dx%d", COLS, LINES);
 		refresh();
 		return;
 	}

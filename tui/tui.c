@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,14 +257,30 @@ tui_input(int fd, short revents, void *arg)
 	tui_draw(t);
 }
 
+/*
+ * The loop owns SIGWINCH, so ncurses never sees it: ask the terminal for its
+ * size and tell ncurses. Done before every draw as well, so a resize whose
+ * signal came while the old size was still being read is never missed.
+ */
+static void
+tui_check_size(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
+	    ws.ws_col == 0 || (ws.ws_row == LINES && ws.ws_col == COLS))
+		return;
+	resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+}
+
 static void
 tui_winch(int sig, void *arg)
 {
 	struct tui	*t = arg;
 
 	(void)sig;
-	endwin();
-	refresh();
+	tui_check_size();
 	t->dirty = 1;
 	tui_draw(t);
 }
@@ -400,6 +417,7 @@ tui_draw(struct tui *t)
 	if (!t->dirty)
 		return;
 	t->dirty = 0;
+	tui_check_size();
 	erase();
 	if (LINES < TUI_MIN_LINES || COLS < TUI_MIN_COLS) {
 		/* Short lines: they must fit a terminal of a few columns. */

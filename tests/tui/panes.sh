@@ -82,6 +82,7 @@ wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it
 		screen | grep -Eq -- "$1" && return 0
 		sleep 0.1
 	done
+	screen | sed 's/^/#   | /' | sed '/^#   | $/d'
 	return 1
 }
 start() {	# start ARGS...: the console in a fresh window of 80x24
@@ -148,16 +149,16 @@ wait_for 'filter: hole' 2
 ok $? "Enter keeps the filter, the footer shows it"
 keys /
 keys '!hole' Enter
-wait_for '^evil ' 2 && ! screen | grep -q '^hole '
+wait_for 'rows match .!hole' 2 && screen | grep -q '^evil ' && ! screen | grep -q '^hole '
 ok $? "! inverts the filter"
 keys / '/^a/' Enter
-wait_for '^airflow ' 2 && ! screen | grep -q '^evil '
+wait_for 'rows match ./\^a/' 2 && screen | grep -q '^airflow ' && ! screen | grep -q '^evil '
 ok $? "/regex/ filters with a regular expression"
 keys / '/[/' Enter
 wait_for 'filter: ' 2
 ok $? "a bad regex is reported"
 keys Escape
-wait_for '^evil ' 2 && screen | grep -q '^hole ' && screen | grep -q '^airflow '
+wait_for '^hole ' 2 && screen | grep -q '^evil ' && screen | grep -q '^airflow '
 ok $? "Esc clears the filter"
 
 # Sort: s cycles the columns, the header shows an arrow.

@@ -216,7 +216,19 @@ pane_overview_open(struct tui *t, struct pane *p, size_t row)
 	tui_show(t, to, 1);
 }
 
+/* A probe run still going when the console quits is freed with its command. */
+static void
+pane_overview_free(struct pane *p)
+{
+	if (p->loading == NULL)
+		return;
+	status_run_free(p->loading->state);
+	cmd_free(p->loading);
+	p->loading = NULL;
+}
+
 const struct pane_type pane_overview = {
+	.free = pane_overview_free,
 	.name = "Overview",
 	.empty = "No services in the inventory.",
 	.hints = "Enter open",

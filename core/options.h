@@ -2,6 +2,8 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include <stddef.h>
+
 enum options_type {
 	OPTIONS_STRING,
 	OPTIONS_BOOL,
@@ -23,10 +25,15 @@ char		*options_default_path(void);
 int		 options_load(const char *path, int must_exist, char **cause);
 int		 options_set(const char *name, const char *value, const char *source,
 		     char **cause);
+/* Set NAME in the config file read at start (or the default one), keeping its other lines. */
+int		 options_save(const char *name, const char *value, char **cause);
 const char	*options_get(const char *name);
 const char	*options_source(const char *name);
 int		 options_get_bool(const char *name);
 int		 options_get_ms(const char *name);
 void		 options_free(void);
+/* The config's "bind [-p PANE] KEY COMMAND" lines, in order; 0 past the end. */
+int		 options_bind_at(size_t, const char **key, const char **pane,
+		     const char **command);
 
 #endif

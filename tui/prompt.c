@@ -99,7 +99,8 @@ prompt_text(const struct prompt *p)
 	return (buf_str(&p->line));
 }
 
-static void
+/* Replace the line (history, or text a key typed), the cursor at its end. */
+void
 prompt_set(struct prompt *p, const char *s)
 {
 	buf_reset(&p->line);
@@ -131,29 +132,75 @@ prompt_delete(struct prompt *p, size_t from, size_t to)
 	p->cursor = from;
 }
 
-/* Complete the command name: the longest common extension of matching names. */
-char *
-prompt_complete(const char *line)
-{
-	const struct cmd_entry	*e;
-	const char		*first = NULL;
-	size_t			 len = strlen(line), common = 0, i, k;
+/* Where the words after a command come from: the console's loaded views. */
+static char	**(*prompt_words_cb)(const char *, void *);
+static void	 *prompt_words_arg;
 
-	for (i = 0; (e = cmd_table(i)) != NULL; i++) {
-		if (e->flags & CMD_HIDDEN || strncmp(e->name, line, len) != 0)
+void
+prompt_set_words(char **(*cb)(const char *, void *), void *arg)
+{
+	prompt_words_cb = cb;
+	prompt_words_arg = arg;
+}
+
+/* The longest common extension of word among candidates; NULL if none. */
+static char *
+prompt_extend(const char *line, size_t wstart, char **cands)
+{
+	const char	*word = line + wstart, *first = NULL;
+	size_t		 len = strlen(word), common = 0, i, k;
+
+	for (i = 0; cands != NULL && cands[i] != NULL; i++) {
+		if (strncmp(cands[i], word, len) != 0)
 			continue;
 		if (first == NULL) {
-			first = e->name;
+			first = cands[i];
 			common = strlen(first);
 		} else {
-			for (k = len; k < common && first[k] == e->name[k]; k++)
+			for (k = len; k < common && first[k] == cands[i][k]; k++)
 				;
 			common = k;
 		}
 	}
 	if (first == NULL || common <= len)
 		return (NULL);
-	return (xprintf("%.*s%s", (int)common, first, first[common] == '\0' ? " " : ""));
+	return (xprintf("%.*s%.*s%s", (int)wstart, line, (int)common, first,
+	    first[common] == '\0' ? " " : ""));
+}
+
+/*
+ * Complete a command name, or else the last word from what the console has
+ * loaded (pane names, DAG ids, buckets, columns...).
+ */
+char *
+prompt_complete(const char *line)
+{
+	const struct cmd_entry	*e;
+	char			**names = NULL, **words, *s, *prefix;
+	size_t			  n = 0, i, wstart;
+
+	for (i = 0; (e = cmd_table(i)) != NULL; i++) {
+		if (e->flags & CMD_HIDDEN)
+			continue;
+		names = xreallocarray(names, n + 2, sizeof *names);
+		names[n++] = (char *)e->name;
+		names[n] = NULL;
+	}
+	s = prompt_extend(line, 0, names);
+	free(names);
+	if (s != NULL || prompt_words_cb == NULL || strchr(line, ' ') == NULL)
+		return (s);
+	wstart = strlen(line);
+	while (wstart > 0 && line[wstart - 1] != ' ')
+		wstart--;
+	prefix = xprintf("%.*s", (int)wstart, line);
+	words = prompt_words_cb(prefix, prompt_words_arg);
+	free(prefix);
+	s = prompt_extend(line, wstart, words);
+	for (i = 0; words != NULL && words[i] != NULL; i++)
+		free(words[i]);
+	free(words);
+	return (s);
 }
 
 enum prompt_result

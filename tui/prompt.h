@@ -28,11 +28,15 @@ void			 prompt_init(struct prompt *, struct cmd_env *);
 void			 prompt_free(struct prompt *);
 void			 prompt_open(struct prompt *);
 void			 prompt_close(struct prompt *);
+void			 prompt_set(struct prompt *, const char *);
 enum prompt_result	 prompt_key(struct prompt *, int key);
 const char		*prompt_text(const struct prompt *);
 void			 prompt_draw(struct prompt *, int y);
 void			 prompt_place_cursor(struct prompt *, int y);
 /* The completion of a partial command line, or NULL; caller frees. */
 char			*prompt_complete(const char *line);
+/* Words to complete after a command: cb(line up to the word) gives a NULL-ended
+ * array the prompt frees. */
+void			 prompt_set_words(char **(*)(const char *, void *), void *);
 
 #endif

@@ -53,7 +53,7 @@ wait_for '^open +main +gw +redis +up'
 ok $? "a listening service shows up"
 wait_for '^closed +main +gw +redis +down'
 ok $? "a refused one shows down, and the console goes on"
-like "$(screen | tail -1)" 'q quit.*: command' "the hint line shows the keys"
+like "$(screen | tail -1)" '\? help +: command.*q quit' "the hint line shows the keys"
 is "$(screen | wc -l | tr -d ' ')" 24 "the screen is 24 lines"
 
 tm send-keys ':' 'vers' Tab

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/cmd.h"
 #include "core/cmdline.h"
 #include "core/view.h"
@@ -136,17 +137,42 @@ pane_for_kind(struct tui *t, const char *kind)
 
 /* ------------------------------------------------------------ Overview */
 
+/* Every endpoint's state in one string, to tell whether anything changed. */
+static char *
+pane_overview_states(const struct view *v)
+{
+	struct buf	b;
+	ssize_t		col = view_column_index(v, "state");
+	size_t		r;
+
+	buf_init(&b);
+	for (r = 0; col >= 0 && r < v->nrows; r++) {
+		const struct view_cell *cell = view_cell(v, r, (size_t)col);
+
+		buf_printf(&b, "%s,", cell->text != NULL ? cell->text : "");
+	}
+	buf_addc(&b, '\0');
+	return (b.data);
+}
+
 static void
 pane_overview_done(struct status_run *run, void *arg)
 {
 	struct pane	*p = arg;
 	struct tui	*t = tui_self;
 	struct cmd	*c = p->loading;
+	char		*sig;
 
 	status_run_free(run);
 	c->state = NULL;
 	c->cancel = NULL;
 	p->loading = NULL;
+	/* A change of any state brings the checks back to their normal pace. */
+	sig = pane_overview_states(c->view);
+	if (p->data == NULL || strcmp(p->data, sig) != 0)
+		t->refresh_ms = TUI_REFRESH_MS;
+	free(p->data);
+	p->data = sig;
 	pane_set_cmd(t, p, c);
 	pane_status_changed(t);
 	loop_timer_start(&t->refresh, (uint64_t)t->refresh_ms);
@@ -220,6 +246,8 @@ pane_overview_open(struct tui *t, struct pane *p, size_t row)
 static void
 pane_overview_free(struct pane *p)
 {
+	free(p->data);
+	p->data = NULL;
 	if (p->loading == NULL)
 		return;
 	status_run_free(p->loading->state);

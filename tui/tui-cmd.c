@@ -163,7 +163,6 @@ tui_cmd_refresh(struct cmd *c)
 	struct tui	*t = tui_self;
 
 	(void)c;
-	t->refresh_ms = 0;	/* an operator is looking: stop backing off */
 	if (t->cur->type->reload != NULL)
 		t->cur->type->reload(t, t->cur);
 	return (CMD_RETURN_NORMAL);

@@ -25,7 +25,6 @@
 #include "tui/keys.h"
 #include "tui/tui.h"
 
-#define TUI_REFRESH_MS		10000	/* the Overview's probes */
 #define TUI_REFRESH_MAX_MS	60000	/* backed off to, while nothing changes */
 #define TUI_MIN_COLS		40
 #define TUI_MIN_LINES		8

@@ -42,6 +42,7 @@ struct pane {
 	void			*data;		/* the type's own state */
 };
 
+#define TUI_REFRESH_MS	10000	/* the Overview's probes, at their normal pace */
 #define TUI_MAX_PANES	10
 #define TUI_MAX_BACK	32
 

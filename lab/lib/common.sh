@@ -19,7 +19,7 @@ lab_is_root() { [ "$(id -u)" -eq 0 ]; }
 lab_alive() {
 	local stat
 	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ]
 }

@@ -53,11 +53,13 @@ VPN_PUBLIC_CANDIDATES="172.31.255.1/172.31.255.2 172.30.255.1/172.30.255.2 192.1
 # of leaving the machine by the default route.
 VPN_GUARD_METRIC=4242
 
+# The lab's process and time helpers (lab_alive, lab_now, lab_since).
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 vpn_say() { printf 'vpn: %s\n' "$*"; }
 vpn_err() { printf 'vpn: %s\n' "$*" >&2; }
 
-vpn_now() { date +%s.%N; }
-vpn_since() { awk -v a="$1" -v b="$(vpn_now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 vpn_ns() { printf '%s-%s\n' "$VPN_PREFIX" "$1"; }
 
@@ -85,15 +87,6 @@ vpn_state_get() {
 	sed -n "s/^$1=//p" "$LAB/vpn/state" | tail -n 1
 }
 
-# vpn_alive PID: the process runs and is not a zombie.
-vpn_alive() {
-	local stat
-	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
-
 # vpn_cmdline PID: the process's command line, arguments joined by spaces.
 vpn_cmdline() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
 
@@ -102,7 +95,7 @@ vpn_cmdline() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
 vpn_pid() {
 	local pid
 	pid=$(cat "$LAB/run/$1.pid" 2>/dev/null) || return 1
-	vpn_alive "$pid" || return 1
+	lab_alive "$pid" || return 1
 	case $(vpn_cmdline "$pid") in
 	*openvpn* | *sshd* | *wireguard-go*) printf '%s\n' "$pid" ;;
 	*) return 1 ;;
@@ -117,7 +110,7 @@ vpn_kill() {
 	while [ $((n += 1)) -le 60 ]; do
 		left=""
 		for pid in "$@"; do
-			vpn_alive "$pid" && left=1
+			lab_alive "$pid" && left=1
 		done
 		[ -n "$left" ] || return 0
 		sleep 0.05
@@ -144,10 +137,10 @@ vpn_stray_pids() {
 # vpn_wait SECONDS CMD...: poll CMD every 50 ms until it succeeds.
 vpn_wait() {
 	local deadline
-	deadline=$(awk -v a="$(vpn_now)" -v s="$1" 'BEGIN { printf "%.3f", a + s }')
+	deadline=$(awk -v a="$(lab_now)" -v s="$1" 'BEGIN { printf "%.3f", a + s }')
 	shift
 	until "$@"; do
-		awk -v a="$(vpn_now)" -v d="$deadline" 'BEGIN { exit !(a < d) }' || return 1
+		awk -v a="$(lab_now)" -v d="$deadline" 'BEGIN { exit !(a < d) }' || return 1
 		sleep 0.05
 	done
 }
@@ -590,7 +583,7 @@ EOF
 # vpn_up openvpn|wireguard: the namespaces, the sshds and the VPN server.
 vpn_up() {
 	local kind=${1:-openvpn} start pub host gw node
-	start=$(vpn_now)
+	start=$(lab_now)
 	vpn_check "$kind" || return 1
 	if [ "$(vpn_state_get kind)" = "$kind" ] && vpn_status >/dev/null 2>&1; then
 		vpn_known_hosts
@@ -641,7 +634,7 @@ vpn_up() {
 		wireguard) echo "server_pid=$(vpn_pid vpn-wg-server)" ;;
 		esac
 	} >"$LAB/vpn/state"
-	vpn_say "$kind up in $(vpn_since "$start") s: server $gw, nodes $VPN_PRIVATE_NET"
+	vpn_say "$kind up in $(lab_since "$start") s: server $gw, nodes $VPN_PRIVATE_NET"
 }
 
 # vpn_client_up: the host's side of the tunnel (what the console will do
@@ -652,7 +645,7 @@ vpn_client_up() {
 	kind=$(vpn_state_get kind)
 	[ -n "$kind" ] || { vpn_err "the VPN is not up (lab/lab up --vpn)"; return 1; }
 	vpn_client_down
-	start=$(vpn_now)
+	start=$(lab_now)
 	case $kind in
 	openvpn)
 		rm -f "$LAB/vpn/client-mgmt.sock"
@@ -667,7 +660,7 @@ vpn_client_up() {
 		vpn_err "the $kind client did not connect; see $LAB/vpn/client.log"
 		return 1
 	}
-	vpn_say "$kind client connected in $(vpn_since "$start") s"
+	vpn_say "$kind client connected in $(lab_since "$start") s"
 }
 
 # vpn_wg_client_up: wireguard-go $VPN_WG_CLIENT_IF here, configured from wg-client.conf.

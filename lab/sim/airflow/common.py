@@ -9,7 +9,6 @@ import hmac
 import http.server
 import json
 import os
-import random
 import re
 import socketserver
 import sys
@@ -72,38 +71,9 @@ def load_token(token, key):
 
 # -- faults ----------------------------------------------------------------
 
-class Faults:
-    """$PLATFORM_LAB_DIR/faults/airflow: `slow MS` or `flaky PCT`, cached by mtime."""
-
-    def __init__(self, path):
-        self.path, self.mtime, self.rule = path, None, None
-
-    def current(self):
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            self.mtime, self.rule = None, None
-            return None
-        if st.st_mtime_ns != self.mtime:
-            self.mtime = st.st_mtime_ns
-            try:
-                with open(self.path) as f:
-                    words = f.read().split()
-                self.rule = (words[0], float(words[1])) if len(words) >= 2 else None
-            except (OSError, ValueError):
-                self.rule = None
-        return self.rule
-
-    def apply(self):
-        """Sleep for `slow`; True when `flaky` says to answer 503."""
-        rule = self.current()
-        if not rule:
-            return False
-        if rule[0] == "slow":
-            time.sleep(rule[1] / 1000.0)
-        elif rule[0] == "flaky":
-            return random.uniform(0, 100) < rule[1]
-        return False
+# The fault file is shared with the Kubernetes simulator (lab/sim/labfault.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from labfault import Faults  # noqa: E402,F401
 
 
 # -- requests and responses -------------------------------------------------

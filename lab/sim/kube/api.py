@@ -26,31 +26,6 @@ FIELDS = {'pods': labelsel.POD_FIELDS, 'events': labelsel.EVENT_FIELDS,
           'namespaces': labelsel.NAMESPACE_FIELDS, 'nodes': labelsel.NODE_FIELDS}
 
 
-class Faults:
-    """The fault file: absent = normal, `slow MS`, `flaky PCT` (cached by mtime)."""
-
-    def __init__(self, path):
-        self.path, self.mtime, self.rule = path, None, None
-
-    def current(self):
-        if not self.path:
-            return None
-        try:
-            m = os.stat(self.path).st_mtime_ns
-        except OSError:
-            self.mtime, self.rule = None, None
-            return None
-        if m != self.mtime:
-            self.mtime = m
-            try:
-                with open(self.path) as f:
-                    words = f.read().split()
-                self.rule = (words[0], float(words[1])) if len(words) >= 2 else None
-            except (OSError, ValueError):
-                self.rule = None
-        return self.rule
-
-
 class Handler(Streams, BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'k3s'
@@ -160,15 +135,9 @@ class Handler(Streams, BaseHTTPRequestHandler):
             self.close_connection = True
 
     def apply_faults(self):
-        rule = self.sim.faults.current()
-        if not rule:
-            return
-        kind, arg = rule
-        if kind == 'slow':
-            time.sleep(arg / 1000.0)
-        elif kind == 'flaky' and random.uniform(0, 100) < arg:
+        if self.sim.faults.apply():
             raise ApiError(503, 'the server is currently unable to handle the request (lab fault '
-                           'injection: flaky %g%%)' % arg)
+                           'injection: flaky %g%%)' % self.sim.faults.current()[1])
 
     def public(self, path):
         if path == '/ping':

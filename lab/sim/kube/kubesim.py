@@ -26,8 +26,10 @@ import urllib.request
 from http.server import ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import api          # noqa: E402
+import labfault     # noqa: E402
 import logs         # noqa: E402
 import objects      # noqa: E402
 import seed         # noqa: E402
@@ -49,7 +51,7 @@ class Sim:
 
     def __init__(self, args):
         self.dir, self.token_file = args.dir, args.token_file
-        self.faults = api.Faults(args.fault_file)
+        self.faults = labfault.Faults(args.fault_file)
         self.bookmark_seconds = args.bookmark_seconds
         self.logfile = open(args.log, 'a', buffering=1) if args.log else None
         self._token = (None, None)

@@ -509,10 +509,13 @@ int
 theme_switch(const char *name, char **cause)
 {
 	struct theme	 th;
-	char		*canonical = NULL;
+	char		*canonical = NULL, *why = NULL;
 
-	if (theme_find(name, &th, &canonical, cause) != 0)
+	/* A caller that does not want the reason may pass NULL. */
+	if (theme_find(name, &th, &canonical, cause != NULL ? cause : &why) != 0) {
+		free(why);
 		return (-1);
+	}
 	theme_active = th;
 	free(theme_name);
 	theme_name = canonical;

@@ -165,12 +165,22 @@ ok $? "Esc clears the filter"
 keys s
 wait_for 'SERVICE[▲▼^v]|SERVICE *[▲▼]' 2
 ok $? "s sorts by a column and the header shows it"
+# row4: wait until the first row of the table is the one wanted.
+row4() {
+	local i
+	for i in $(seq 30); do
+		screen | sed -n 4p | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	screen | sed -n 4p | sed 's/^/#   got: /'
+	return 1
+}
 keys : 'sort --reverse service' Enter
-first=$(screen | sed -n 4p)
-like "$first" '^hole ' "sort --reverse service puts the last name first"
+row4 '^hole '
+ok $? "sort --reverse service puts the last name first"
 keys : 'sort service' Enter
-sleep 0.3
-like "$(screen | sed -n 4p)" '^airflow ' "sort service puts the first name first"
+row4 '^airflow '
+ok $? "sort service puts the first name first"
 
 # Marks.
 keys g Space

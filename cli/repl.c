@@ -581,7 +581,9 @@ repl_targets(struct repl *r, const char **service, const char **shard, char **ca
 		r->targets[i].password = r->password;
 		r->targets[i].database = svc->database;
 		r->targets[i].ca_file = svc->ca_file;
-		r->targets[i].timeout_ms = 0;	/* a query may think quietly; Ctrl-C stops it */
+		/* To connect; a query itself may think quietly as long as it likes. */
+		r->targets[i].timeout_ms = svc->timeout_ms > 0 ? svc->timeout_ms :
+		    inv->timeout_ms > 0 ? inv->timeout_ms : r->cmd->env->timeout_ms;
 		if (r->target == r->ntargets && (*shard == NULL || strcmp(ep->name, *shard) == 0))
 			r->target = i;
 	}

@@ -213,7 +213,7 @@ repl_input_history_close(const char *path)
 {
 	if (path != NULL)
 		history_truncate_file(path, REPL_INPUT_HISTORY_MAX);
-	clear_history();
+	rl_clear_history();	/* with the undo lists it keeps in entries */
 }
 
 /* Only names that print as they are can be offered: no escapes into the terminal. */

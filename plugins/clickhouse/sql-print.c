@@ -5,8 +5,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backends/clickhouse.h"
 #include "core/buf.h"
@@ -20,12 +23,18 @@ enum sql_kind {
 	SQL_KIND_BIGNUMBER,	/* quoted in JSON as ClickHouse does, right-aligned */
 };
 
+#define SQL_PRINT_BUF	65536	/* bytes gathered before one write(2) */
+
 struct sql_print {
-	FILE			*f;
+	int			 fd;
+	char			*ob;		/* output not yet written */
+	size_t			 olen;
+	int			 failed;	/* a write failed: EPIPE, disk full */
 	enum sql_print_format	 format;
 	size_t			 ncols;
 	char			**names;	/* owned */
 	enum sql_kind		*kinds;
+	int			*raw;		/* Array, Tuple, Map: the server's text */
 	uint64_t		 rows;
 	int			 header_done;	/* header printed (csv, json, table) */
 
@@ -58,9 +67,78 @@ sql_print_new(FILE *f, enum sql_print_format format)
 	struct sql_print	*p;
 
 	p = xcalloc(1, sizeof *p);
-	p->f = f;
+	fflush(f);
+	p->fd = fileno(f);
+	p->ob = xmalloc(SQL_PRINT_BUF);
 	p->format = format;
 	return (p);
+}
+
+/* Writes n bytes, going on after signals; a failure sticks. */
+static void
+sql_write(struct sql_print *p, const char *s, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0 && !p->failed) {
+		if ((n = write(p->fd, s, len)) < 0) {
+			if (errno != EINTR && errno != EAGAIN)
+				p->failed = 1;
+			continue;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Writes what is gathered; 0, or -1 once a write has failed. */
+int
+sql_print_flush(struct sql_print *p)
+{
+	sql_write(p, p->ob, p->olen);
+	p->olen = 0;
+	return (p->failed ? -1 : 0);
+}
+
+/* Room for n more bytes in the buffer, when they fit at all. */
+static int
+sql_room(struct sql_print *p, size_t n)
+{
+	if (p->olen + n > SQL_PRINT_BUF)
+		sql_print_flush(p);
+	return (n <= SQL_PRINT_BUF);
+}
+
+static void
+sql_out(struct sql_print *p, const void *s, size_t n)
+{
+	if (sql_room(p, n)) {
+		memcpy(p->ob + p->olen, s, n);
+		p->olen += n;
+		return;
+	}
+	sql_print_flush(p);
+	sql_write(p, s, n);	/* larger than the buffer: straight out */
+}
+
+static void
+sql_outc(struct sql_print *p, char c)
+{
+	if (p->olen == SQL_PRINT_BUF)
+		sql_print_flush(p);
+	p->ob[p->olen++] = c;
+}
+
+static void
+sql_outs(struct sql_print *p, const char *s)
+{
+	sql_out(p, s, strlen(s));
+}
+
+int
+sql_print_failed(const struct sql_print *p)
+{
+	return (p->failed);
 }
 
 /* Nullable(X) and LowCardinality(X) print as X does. */
@@ -95,38 +173,60 @@ sql_print_kind(const char *type)
 	return (SQL_KIND_STRING);
 }
 
+/* Arrays, tuples and maps come as text that TSV does not escape again. */
+static int
+sql_print_composite(const char *type)
+{
+	for (;;) {
+		if (strncmp(type, "Nullable(", 9) == 0)
+			type += 9;
+		else if (strncmp(type, "LowCardinality(", 15) == 0)
+			type += 15;
+		else
+			break;
+	}
+	return (strncmp(type, "Array(", 6) == 0 || strncmp(type, "Tuple(", 6) == 0 ||
+	    strncmp(type, "Map(", 4) == 0 || strncmp(type, "Nested(", 7) == 0);
+}
+
 /* What ClickHouse's writeEscapedString writes for each byte; NULL = as is. */
-static const char *const sql_tsv_escape[256] = {
-	['\\'] = "\\\\", ['\t'] = "\\t", ['\n'] = "\\n", ['\0'] = "\\0",
-	['\b'] = "\\b", ['\f'] = "\\f", ['\r'] = "\\r", ['\''] = "\\'",
+
+/* The escape letter for each byte ClickHouse escapes in TSV, else 0. */
+static const char sql_tsv_letter[256] = {
+	['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\0'] = '0',
+	['\b'] = 'b', ['\f'] = 'f', ['\r'] = 'r', ['\''] = '\'',
 };
 
 static void
-sql_print_tsv_field(FILE *f, const char *s, size_t len)
+sql_print_tsv_field(struct sql_print *p, const char *s, size_t len)
 {
-	const unsigned char	*u = (const unsigned char *)s, *end = u + len, *q;
-	const char		*e;
+	const unsigned char	*u = (const unsigned char *)s, *end;
+	char			*o;
+	size_t			 chunk;
 
 	if (s == NULL) {
-		fwrite_unlocked("\\N", 1, 2, f);
+		sql_out(p, "\\N", 2);
 		return;
 	}
-	while (u < end) {
-		q = u;
-		while (q < end && sql_tsv_escape[*q] == NULL)
-			q++;
-		if (q != u)
-			fwrite_unlocked(u, 1, (size_t)(q - u), f);
-		if (q == end)
-			break;
-		e = sql_tsv_escape[*q];
-		fwrite_unlocked(e, 1, 2, f);
-		u = q + 1;
+	/* At most twice its length, a buffer's worth at a time. */
+	while (len > 0) {
+		chunk = len < SQL_PRINT_BUF / 2 ? len : SQL_PRINT_BUF / 2;
+		sql_room(p, chunk * 2);
+		o = p->ob + p->olen;
+		for (end = u + chunk; u < end; u++) {
+			if (sql_tsv_letter[*u] != 0) {
+				*o++ = '\\';
+				*o++ = sql_tsv_letter[*u];
+			} else
+				*o++ = (char)*u;
+		}
+		p->olen = (size_t)(o - p->ob);
+		len -= chunk;
 	}
 }
 
 static void
-sql_print_csv_field(FILE *f, const char *s, size_t len)
+sql_print_csv_field(struct sql_print *p, const char *s, size_t len)
 {
 	size_t	i;
 
@@ -134,18 +234,18 @@ sql_print_csv_field(FILE *f, const char *s, size_t len)
 		return;
 	if (len != 0 && strpbrk(s, ",\"\r\n") == NULL && memchr(s, '\0', len) == NULL &&
 	    s[0] != ' ' && s[len - 1] != ' ') {
-		fwrite_unlocked(s, 1, len, f);
+		sql_out(p, s, len);
 		return;
 	}
 	if (len == 0)
 		return;
-	putc_unlocked('"', f);
+	sql_outc(p, '"');
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"')
-			putc_unlocked('"', f);
-		putc_unlocked(s[i], f);
+			sql_outc(p, '"');
+		sql_outc(p, s[i]);
 	}
-	putc_unlocked('"', f);
+	sql_outc(p, '"');
 }
 
 /* The length of one valid UTF-8 sequence at s, or 0. */
@@ -174,50 +274,52 @@ sql_utf8_len(const unsigned char *s, size_t left)
 
 /* A JSON string; bytes that are not UTF-8 become U+FFFD. */
 static void
-sql_print_json_string(FILE *f, const char *s, size_t len)
+sql_print_json_string(struct sql_print *p, const char *s, size_t len)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, n;
+	char			 hex[8];
 
-	putc_unlocked('"', f);
+	sql_outc(p, '"');
 	while (i < len) {
 		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\') {
-			putc_unlocked(u[i++], f);
+			sql_outc(p, u[i++]);
 			continue;
 		}
 		if (u[i] < 0x80) {
 			switch (u[i]) {
 			case '"':
-				fputs("\\\"", f);
+				sql_outs(p, "\\\"");
 				break;
 			case '\\':
-				fputs("\\\\", f);
+				sql_outs(p, "\\\\");
 				break;
 			case '\n':
-				fputs("\\n", f);
+				sql_outs(p, "\\n");
 				break;
 			case '\t':
-				fputs("\\t", f);
+				sql_outs(p, "\\t");
 				break;
 			case '\r':
-				fputs("\\r", f);
+				sql_outs(p, "\\r");
 				break;
 			default:
-				fprintf(f, "\\u%04x", u[i]);
+				snprintf(hex, sizeof hex, "\\u%04x", u[i]);
+				sql_outs(p, hex);
 				break;
 			}
 			i++;
 			continue;
 		}
 		if ((n = sql_utf8_len(u + i, len - i)) == 0) {
-			fputs("\xef\xbf\xbd", f);
+			sql_outs(p, "\xef\xbf\xbd");
 			i++;
 			continue;
 		}
-		fwrite_unlocked(u + i, 1, n, f);
+		sql_out(p, u + i, n);
 		i += n;
 	}
-	putc_unlocked('"', f);
+	sql_outc(p, '"');
 }
 
 /* Bare only when JSON can read it back: not nan, inf or an empty string. */
@@ -248,19 +350,21 @@ sql_print_header(struct sql_print *p, const struct ch_column *cols, size_t n)
 	p->ncols = n;
 	p->names = xcalloc(n, sizeof *p->names);
 	p->kinds = xcalloc(n, sizeof *p->kinds);
+	p->raw = xcalloc(n, sizeof *p->raw);
 	for (i = 0; i < n; i++) {
 		p->names[i] = xstrdup(cols[i].name);
 		p->kinds[i] = sql_print_kind(cols[i].type);
+		p->raw[i] = sql_print_composite(cols[i].type);
 	}
 	if (p->format == SQL_PRINT_CSV) {
 		for (i = 0; i < n; i++) {
 			if (i != 0)
-				putc_unlocked(',', p->f);
-			sql_print_csv_field(p->f, p->names[i], strlen(p->names[i]));
+				sql_outc(p, ',');
+			sql_print_csv_field(p, p->names[i], strlen(p->names[i]));
 		}
-		putc_unlocked('\n', p->f);
+		sql_outc(p, '\n');
 	} else if (p->format == SQL_PRINT_JSON)
-		fputs("[", p->f);
+		sql_outs(p, "[");
 	p->header_done = 1;
 }
 
@@ -290,16 +394,16 @@ sql_print_table_line(struct sql_print *p, char **cells)
 		pad = p->widths[i] > w ? p->widths[i] - w : 0;
 		if (p->kinds[i] != SQL_KIND_STRING)
 			while (pad-- > 0)
-				putc_unlocked(' ', p->f);
-		fputs(s, p->f);
+				sql_outc(p, ' ');
+		sql_outs(p, s);
 		if (i + 1 < p->ncols) {
 			if (p->kinds[i] == SQL_KIND_STRING)
 				while (pad-- > 0)
-					putc_unlocked(' ', p->f);
-			fputs("  ", p->f);
+					sql_outc(p, ' ');
+			sql_outs(p, "  ");
 		}
 	}
-	putc_unlocked('\n', p->f);
+	sql_outc(p, '\n');
 }
 
 /* The widths from the buffered rows; then the header and those rows go out. */
@@ -362,7 +466,6 @@ sql_print_table_row(struct sql_print *p, const struct ch_row *row)
 void
 sql_print_row(struct sql_print *p, const struct ch_row *row)
 {
-	FILE	*f = p->f;
 	size_t	 i;
 
 	if (row->n != p->ncols)
@@ -371,35 +474,38 @@ sql_print_row(struct sql_print *p, const struct ch_row *row)
 	case SQL_PRINT_TSV:
 		for (i = 0; i < row->n; i++) {
 			if (i != 0)
-				putc_unlocked('\t', f);
-			sql_print_tsv_field(f, row->fields[i], row->lens[i]);
+				sql_outc(p, '\t');
+			if (p->raw[i] && row->fields[i] != NULL)
+				sql_out(p, row->fields[i], row->lens[i]);
+			else
+				sql_print_tsv_field(p, row->fields[i], row->lens[i]);
 		}
-		putc_unlocked('\n', f);
+		sql_outc(p, '\n');
 		break;
 	case SQL_PRINT_CSV:
 		for (i = 0; i < row->n; i++) {
 			if (i != 0)
-				putc_unlocked(',', f);
-			sql_print_csv_field(f, row->fields[i], row->lens[i]);
+				sql_outc(p, ',');
+			sql_print_csv_field(p, row->fields[i], row->lens[i]);
 		}
-		putc_unlocked('\n', f);
+		sql_outc(p, '\n');
 		break;
 	case SQL_PRINT_JSON:
-		fputs(p->rows == 0 ? "\n{" : ",\n{", f);
+		sql_outs(p, p->rows == 0 ? "\n{" : ",\n{");
 		for (i = 0; i < row->n; i++) {
 			if (i != 0)
-				putc_unlocked(',', f);
-			sql_print_json_string(f, p->names[i], strlen(p->names[i]));
-			putc_unlocked(':', f);
+				sql_outc(p, ',');
+			sql_print_json_string(p, p->names[i], strlen(p->names[i]));
+			sql_outc(p, ':');
 			if (row->fields[i] == NULL)
-				fputs("null", f);
+				sql_outs(p, "null");
 			else if (p->kinds[i] == SQL_KIND_NUMBER &&
 			    sql_json_number_ok(row->fields[i], row->lens[i]))
-				fwrite_unlocked(row->fields[i], 1, row->lens[i], f);
+				sql_out(p, row->fields[i], row->lens[i]);
 			else
-				sql_print_json_string(f, row->fields[i], row->lens[i]);
+				sql_print_json_string(p, row->fields[i], row->lens[i]);
 		}
-		putc_unlocked('}', f);
+		sql_outc(p, '}');
 		break;
 	case SQL_PRINT_TABLE:
 		sql_print_table_row(p, row);
@@ -411,13 +517,16 @@ sql_print_row(struct sql_print *p, const struct ch_row *row)
 void
 sql_print_end(struct sql_print *p)
 {
-	if (!p->header_done)
+	if (!p->header_done) {
+		sql_print_flush(p);
 		return;
+	}
 	if (p->format == SQL_PRINT_JSON)
-		fputs(p->rows == 0 ? "]\n" : "\n]\n", p->f);
+		sql_outs(p, p->rows == 0 ? "]\n" : "\n]\n");
 	else if (p->format == SQL_PRINT_TABLE)
 		sql_print_table_flush(p);
 	p->header_done = 0;
+	sql_print_flush(p);
 }
 
 void
@@ -434,6 +543,8 @@ sql_print_free(struct sql_print *p)
 		free(p->names[i]);
 	free(p->names);
 	free(p->kinds);
+	free(p->raw);
 	free(p->widths);
+	free(p->ob);
 	free(p);
 }

@@ -28,5 +28,8 @@ void			 sql_print_row(struct sql_print *, const struct ch_row *);
 /* After the last row (or an error): close the JSON array, print a short table. */
 void			 sql_print_end(struct sql_print *);
 void			 sql_print_free(struct sql_print *);
+/* Write what is buffered: -1 once a write failed (a closed pipe). */
+int			 sql_print_flush(struct sql_print *);
+int			 sql_print_failed(const struct sql_print *);
 
 #endif

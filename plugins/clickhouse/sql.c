@@ -177,7 +177,8 @@ sql_flush(void *arg)
 {
 	struct sql_run	*r = arg;
 
-	if ((fflush(stdout) != 0 || ferror(stdout)) && !r->write_failed && r->q != NULL) {
+	if (r->print != NULL && sql_print_flush(r->print) != 0 && !r->write_failed &&
+	    r->q != NULL) {
 		r->write_failed = 1;
 		ch_query_cancel(r->q, r->t.targets, r->t.n);
 	}
@@ -207,6 +208,11 @@ sql_on_row(const struct ch_row *row, void *arg)
 
 	if (r->print != NULL) {
 		sql_print_row(r->print, row);
+		if (sql_print_failed(r->print) && !r->write_failed) {
+			r->write_failed = 1;
+			ch_query_cancel(r->q, r->t.targets, r->t.n);
+			return;
+		}
 		if (!loop_timer_pending(&r->flush))
 			loop_timer_start(&r->flush, SQL_FLUSH_MS);
 		return;
@@ -231,10 +237,8 @@ sql_on_done(const struct ch_result *res, void *arg)
 	struct cmd	*c = r->cmd;
 
 	r->q = NULL;
-	if (r->print != NULL) {
+	if (r->print != NULL)
 		sql_print_end(r->print);
-		fflush(stdout);
-	}
 	if (c == NULL) {
 		/* Cancelled from outside: the command is gone already. */
 		sql_run_free(r);
@@ -242,8 +246,9 @@ sql_on_done(const struct ch_result *res, void *arg)
 	}
 	c->state = NULL;
 	if (res->status == CH_ERR_CANCELLED) {
+		/* A reader that went away (| head) is no error to report: 141 as for SIGPIPE. */
 		if (r->write_failed)
-			cmd_error(c, CMD_EXIT_FAIL, "sql: stdout was closed; %s", res->message);
+			c->exit = (enum cmd_exit)(128 + SIGPIPE);
 		else
 			cmd_error(c, CMD_EXIT_FAIL, "sql: %s", res->message);
 		if (r->signal != 0)

@@ -33,6 +33,7 @@
 #include "core/secret.h"
 #include "core/util.h"
 #include "core/xmalloc.h"
+#include "plugins/clickhouse/sql.h"
 
 #define REPL_PROMPT		"platform-tui :) "
 #define REPL_PROMPT_MORE	":-] "
@@ -48,11 +49,7 @@ struct repl {
 	struct cmd		*cmd;
 	struct loop		*loop;
 	struct http		*http;
-	struct ch_target	*targets;	/* every endpoint of the service: cancel */
-	char			**urls;		/* the targets' URLs, owned */
-	size_t			 ntargets;
-	size_t			 target;	/* the one queries go to */
-	char			*password;	/* resolved secret, or NULL */
+	struct sql_targets	 t;		/* the service's endpoints: all for cancel */
 	char			*session_id;
 	char			*history;	/* the history file */
 	char			*version;	/* the server's, once connected */
@@ -341,11 +338,12 @@ repl_run_next(void *arg)
 		st = &r->queue[r->qnext++];
 		o.session_id = r->session_id;
 		o.readonly = (r->cmd->env->flags & CMD_ENV_READ_ONLY) != 0;
+		o.gzip = cmd_flag(r->cmd, "gzip");
 		r->started = loop_now(r->loop);
 		r->cancelling = 0;
 		memset(&r->progress, 0, sizeof r->progress);
 		repl_print_init(&r->print, stdout, st->vertical, r->utf8, r->color);
-		r->query = ch_query_start(r->loop, r->http, &r->targets[r->target],
+		r->query = ch_query_start(r->loop, r->http, &r->t.targets[r->t.chosen],
 		    st->sql, &o, &repl_query_cb, r, &cause);
 		if (r->query != NULL) {
 			loop_timer_start(&r->tick, REPL_TICK_MS);
@@ -435,7 +433,7 @@ repl_sigint(int sig, void *arg)
 		r->failed = 1;
 		repl_progress_erase(r);
 		fprintf(stderr, "Cancelling query.\n");
-		ch_query_cancel(r->query, r->targets, r->ntargets);
+		ch_query_cancel(r->query, r->t.targets, r->t.n);
 	} else if (r->prompting) {
 		rl_free_line_state();
 		rl_callback_sigcleanup();
@@ -457,7 +455,7 @@ repl_sigterm(int sig, void *arg)
 
 	if (r->query != NULL && !r->cancelling) {
 		r->cancelling = 1;
-		ch_query_cancel(r->query, r->targets, r->ntargets);
+		ch_query_cancel(r->query, r->t.targets, r->t.n);
 	}
 	r->exit = 128 + sig;
 	r->done = 1;
@@ -514,7 +512,7 @@ repl_probe_done(const struct ch_result *res, void *arg)
 
 	r->probe = NULL;
 	if (res->status != CH_OK || r->version == NULL) {
-		fprintf(stderr, "Cannot connect to %s: ", r->targets[r->target].name);
+		fprintf(stderr, "Cannot connect to %s: ", r->t.targets[r->t.chosen].name);
 		repl_print_text(stderr, res->message != NULL ? res->message : "no version");
 		r->exit = res->status == CH_ERR_AUTH ? CMD_EXIT_AUTH :
 		    res->status == CH_ERR_SERVER ? CMD_EXIT_FAIL : CMD_EXIT_UNREACHABLE;
@@ -527,7 +525,7 @@ repl_probe_done(const struct ch_result *res, void *arg)
 	r->version = buf_steal(&b);
 	printf("Connected to ClickHouse server version %s.\n\n", r->version);
 	fflush(stdout);
-	r->names_query = ch_query_start(r->loop, r->http, &r->targets[r->target],
+	r->names_query = ch_query_start(r->loop, r->http, &r->t.targets[r->t.chosen],
 	    "SELECT DISTINCT name FROM (SELECT name FROM system.databases UNION ALL "
 	    "SELECT name FROM system.tables UNION ALL SELECT name FROM system.columns "
 	    "UNION ALL SELECT name FROM system.functions) LIMIT 100000",
@@ -540,60 +538,6 @@ static const struct ch_callbacks repl_probe_cb = {
 	.row = repl_probe_row,
 	.done = repl_probe_done,
 };
-
-/*
- * The service's endpoints as targets: --service (or the first service of
- * kind clickhouse), queries to --shard (or its first endpoint), cancel to all.
- */
-static int
-repl_targets(struct repl *r, const char **service, const char **shard, char **cause)
-{
-	const struct inventory		*inv = r->cmd->env->inv;
-	const struct inv_service	*svc = NULL;
-	const struct inv_endpoint	*ep;
-	const char			*want = cmd_opt(r->cmd, "service");
-	size_t				 i;
-
-	*shard = cmd_opt(r->cmd, "shard");
-	for (i = 0; inv != NULL && i < inv->nservices && svc == NULL; i++) {
-		if (want != NULL ? strcmp(inv->services[i].name, want) == 0 :
-		    strcmp(inv->services[i].kind, "clickhouse") == 0)
-			svc = &inv->services[i];
-	}
-	if (svc == NULL || svc->nendpoints == 0) {
-		*cause = want != NULL ? xprintf("no service '%s' in the inventory", want) :
-		    xstrdup("no clickhouse service in the inventory");
-		return (-1);
-	}
-	if (svc->secret != NULL && (r->password = secret_resolve(svc->secret, cause)) == NULL)
-		return (-1);
-	r->ntargets = svc->nendpoints;
-	r->targets = xcalloc(r->ntargets, sizeof *r->targets);
-	r->urls = xcalloc(r->ntargets, sizeof *r->urls);
-	r->target = r->ntargets;
-	for (i = 0; i < r->ntargets; i++) {
-		ep = &svc->endpoints[i];
-		r->urls[i] = xprintf(strchr(ep->host, ':') != NULL ? "%s://[%s]:%s" :
-		    "%s://%s:%s", ep->scheme, ep->host, ep->port);
-		r->targets[i].name = ep->name;
-		r->targets[i].url = r->urls[i];
-		r->targets[i].user = ep->user != NULL ? ep->user : svc->user;
-		r->targets[i].password = r->password;
-		r->targets[i].database = svc->database;
-		r->targets[i].ca_file = svc->ca_file;
-		/* To connect; a query itself may think quietly as long as it likes. */
-		r->targets[i].timeout_ms = svc->timeout_ms > 0 ? svc->timeout_ms :
-		    inv->timeout_ms > 0 ? inv->timeout_ms : r->cmd->env->timeout_ms;
-		if (r->target == r->ntargets && (*shard == NULL || strcmp(ep->name, *shard) == 0))
-			r->target = i;
-	}
-	if (r->target == r->ntargets) {
-		*cause = xprintf("no endpoint '%s' in service %s", *shard, svc->name);
-		return (-1);
-	}
-	*service = svc->name;
-	return (0);
-}
 
 /* A session of our own: random, so two REPLs never share SET or temporary tables. */
 static char *
@@ -637,9 +581,9 @@ repl_drain(struct repl *r)
 	uint64_t	until = loop_now(r->loop) + 3000;
 
 	if (r->names_query != NULL)
-		ch_query_cancel(r->names_query, &r->targets[r->target], 1);
+		ch_query_cancel(r->names_query, &r->t.targets[r->t.chosen], 1);
 	if (r->probe != NULL)
-		ch_query_cancel(r->probe, &r->targets[r->target], 1);
+		ch_query_cancel(r->probe, &r->t.targets[r->t.chosen], 1);
 	while ((r->names_query != NULL || r->probe != NULL || r->query != NULL ||
 	    http_pending(r->http)) && loop_now(r->loop) < until)
 		loop_run_once(r->loop, 100);
@@ -651,22 +595,19 @@ repl_main(struct cmd *c)
 	struct repl		 r = { .cmd = c, .loop = c->env->loop };
 	struct ch_options	 o = { 0 };
 	const struct ch_target	*t;
-	const char		*service = NULL, *shard = NULL, *cs;
+	const char		*cs;
 	char			*cause = NULL;
-	size_t			 i;
 
-	if (repl_self != NULL || !isatty(STDIN_FILENO)) {
-		cmd_error(c, CMD_EXIT_USAGE, "the SQL REPL needs a terminal");
+	/* The console has its SQL pane; the REPL would fight it for the terminal. */
+	if (repl_self != NULL || !isatty(STDIN_FILENO) || c->env->confirm != NULL) {
+		cmd_error(c, CMD_EXIT_USAGE, "the SQL REPL needs a terminal of its own");
 		return (CMD_EXIT_USAGE);
 	}
 	if (cmd_inventory(c) != 0)
 		return ((int)c->exit);
-	if (repl_targets(&r, &service, &shard, &cause) != 0) {
+	if (sql_targets_get(c, &r.t, &cause) != 0) {
 		cmd_error(c, CMD_EXIT_USAGE, "%s", cause);
 		free(cause);
-		secret_free(r.password);
-		free(r.targets);
-		free(r.urls);
 		return (CMD_EXIT_USAGE);
 	}
 	repl_self = &r;
@@ -684,9 +625,9 @@ repl_main(struct cmd *c)
 	loop_signal_set(r.loop, SIGTERM, repl_sigterm, &r);
 	loop_signal_set(r.loop, SIGWINCH, repl_winch, &r);
 	repl_readline_init();
-	r.history = repl_input_history_open(service, shard);
+	r.history = repl_input_history_open(r.t.service, cmd_opt(c, "shard"));
 
-	t = &r.targets[r.target];
+	t = &r.t.targets[r.t.chosen];
 	printf("Connecting to %s at %s as user %s.\n", t->name, t->url,
 	    t->user != NULL ? t->user : "default");
 	fflush(stdout);
@@ -718,11 +659,7 @@ repl_main(struct cmd *c)
 	repl_queue_clear(&r);
 	repl_print_free(&r.print);
 	buf_free(&r.input);
-	for (i = 0; i < r.ntargets; i++)
-		free(r.urls[i]);
-	free(r.urls);
-	free(r.targets);
-	secret_free(r.password);
+	sql_targets_free(&r.t);
 	free(r.session_id);
 	free(r.history);
 	free(r.version);

@@ -90,18 +90,19 @@ static void
 repl_split(struct repl *r)
 {
 	const char	*s = buf_str(&r->input);
-	size_t		 off = 0, n;
+	size_t		 off = 0, n, lead;
 	ssize_t		 end;
 	int		 vertical;
 	struct repl_stmt *st;
 
 	while ((end = repl_input_statement_end(s + off, r->input.len - off, &vertical)) != -1) {
 		n = (size_t)end - (vertical ? 2 : 1);
+		/* Without its leading blanks, the server's error positions count from 1. */
+		for (lead = 0; lead < n && isspace((unsigned char)s[off + lead]); lead++)
+			;
 		r->queue = xreallocarray(r->queue, r->nqueue + 1, sizeof *r->queue);
 		st = &r->queue[r->nqueue];
-		st->sql = xmalloc(n + 1);
-		memcpy(st->sql, s + off, n);
-		st->sql[n] = '\0';
+		st->sql = xstrndup(s + off + lead, n - lead);
 		st->vertical = vertical;
 		if (repl_input_blank(st->sql))
 			free(st->sql);

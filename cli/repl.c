@@ -271,7 +271,6 @@ repl_done(const struct ch_result *res, void *arg)
 {
 	struct repl	*r = arg;
 	struct repl_print *p = &r->print;
-	char		 rows[32], rate[32], bytes[16], brate[16], processed[160] = "";
 	double		 secs = (double)(loop_now(r->loop) - r->started) / 1000;
 
 	r->query = NULL;
@@ -283,17 +282,9 @@ repl_done(const struct ch_result *res, void *arg)
 			printf("Ok.\n");
 		else if (p->shown < p->rows)
 			printf("Showed first %llu.\n", (unsigned long long)p->shown);
-		if (r->progress.rows_read > 0 && secs > 0) {
-			repl_quantity(rows, sizeof rows, (double)r->progress.rows_read);
-			repl_quantity(rate, sizeof rate, (double)r->progress.rows_read / secs);
-			util_format_bytes(bytes, sizeof bytes, (int64_t)r->progress.bytes_read);
-			util_format_bytes(brate, sizeof brate,
-			    (int64_t)((double)r->progress.bytes_read / secs));
-			snprintf(processed, sizeof processed, " Processed %s rows, %s (%s "
-			    "rows/s., %s/s.)", rows, bytes, rate, brate);
-		}
-		printf("\n%llu rows in set. Elapsed: %.3f sec.%s\n\n",
-		    (unsigned long long)p->rows, secs, processed);
+		/* No "Processed": polled progress is a sample, not the final count. */
+		printf("\n%llu rows in set. Elapsed: %.3f sec.\n\n",
+		    (unsigned long long)p->rows, secs);
 	} else if (res->status == CH_ERR_CANCELLED) {
 		printf("Query was cancelled.%s\n\n", res->kill_confirmed ? "" :
 		    " The server did not confirm it stopped: see system.processes.");

@@ -1,0 +1,381 @@
+/*
+ * The cluster view of the SQL pane: a sub-screen on the back stack with one
+ * section at a time (clusters, parts, merges, mutations, processes, log),
+ * each the same system.* query on every shard with the shard's name first.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/clickhouse.h"
+#include "core/buf.h"
+#include "core/view.h"
+#include "core/xmalloc.h"
+#include "tui/pane-sql.h"
+
+static const struct {
+	const char	*name;
+	const char	*sql;
+} sql_cluster_sections[] = {
+	{ "clusters", "SELECT cluster, shard_num, replica_num, host_name, host_address,"
+	    " port, is_local FROM system.clusters ORDER BY cluster, shard_num, replica_num" },
+	{ "parts", "SELECT database, table, count() AS parts, sum(rows) AS rows,"
+	    " sum(bytes_on_disk) AS bytes, min(min_date) AS min_date, max(max_date) AS max_date"
+	    " FROM system.parts WHERE active GROUP BY database, table ORDER BY bytes DESC" },
+	{ "merges", "SELECT database, table, round(elapsed, 1) AS elapsed,"
+	    " round(progress, 3) AS progress, num_parts, result_part_name,"
+	    " total_size_bytes_compressed AS bytes FROM system.merges" },
+	{ "mutations", "SELECT database, table, mutation_id, command, create_time,"
+	    " parts_to_do, is_done FROM system.mutations ORDER BY create_time DESC" },
+	{ "processes", "SELECT query_id, user, round(elapsed, 1) AS elapsed, read_rows,"
+	    " memory_usage, initial_query_id, query FROM system.processes"
+	    " ORDER BY elapsed DESC" },
+	{ "log", "SELECT event_time, type, query_duration_ms, read_rows, result_rows,"
+	    " exception, query FROM system.query_log ORDER BY event_time DESC LIMIT 200" },
+};
+#define SQL_NSECTIONS (sizeof sql_cluster_sections / sizeof sql_cluster_sections[0])
+
+struct sqlcluster;
+
+/* One shard's query of the section being loaded. */
+struct sqlcluster_run {
+	struct sqlcluster	*cl;
+	size_t			 target;
+	struct ch_query		*q;
+	int			 header;	/* its header is in the view */
+};
+
+struct sqlcluster {
+	struct sqlpane		*st;
+	struct pane		 pane;
+	size_t			 section;
+	struct view		*v;		/* being filled; shown as it fills */
+	struct sqlcluster_run	*runs;		/* one per target */
+	size_t			 pending;
+	struct buf		 errors;	/* shards that failed, for the message */
+	unsigned		 gen;		/* loads begun: a view title per load */
+};
+
+/* A kill of one query id on every shard. */
+struct sqlcluster_kill {
+	void		(*done)(const char *, int, void *);
+	void		*arg;
+	size_t		 pending;
+	size_t		 killed;	/* shards where it was found and killed */
+	struct buf	 errors;
+	struct sqlpane	*st;
+};
+
+static void	sql_cluster_load(struct tui *, struct sqlcluster *);
+
+static void
+sql_cluster_header(const struct ch_column *cols, size_t n, void *arg)
+{
+	struct sqlcluster_run	*run = arg;
+	struct view		*v = run->cl->v;
+	size_t			 i;
+
+	run->header = 1;
+	if (v->ncols != 0)
+		return;
+	view_add_column(v, "shard", VIEW_TEXT);
+	for (i = 0; i < n; i++)
+		view_add_column(v, cols[i].name, VIEW_TEXT);
+}
+
+static void
+sql_cluster_row(const struct ch_row *r, void *arg)
+{
+	struct sqlcluster_run	*run = arg;
+	struct view		*v = run->cl->v;
+	size_t			 row, i;
+	char			*s;
+
+	row = view_add_row(v);
+	view_set_text(v, row, 0, run->cl->st->targets[run->target].name);
+	for (i = 0; i < r->n && i + 1 < v->ncols; i++) {
+		if (r->fields[i] == NULL)
+			continue;
+		s = xstrndup(r->fields[i], r->lens[i]);
+		view_set_text(v, row, i + 1, s);
+		free(s);
+	}
+	tui_self->dirty = 1;
+}
+
+static void
+sql_cluster_done(const struct ch_result *res, void *arg)
+{
+	struct sqlcluster_run	*run = arg;
+	struct sqlcluster	*cl = run->cl;
+
+	run->q = NULL;
+	if (res->status != CH_OK)
+		buf_printf(&cl->errors, "%s%s: %s", cl->errors.len ? "; " : "",
+		    cl->st->targets[run->target].name, res->message != NULL ? res->message :
+		    "failed");
+	if (--cl->pending > 0)
+		return;
+	if (cl->errors.len != 0) {
+		free(cl->pane.why);
+		cl->pane.why = xstrdup(buf_str(&cl->errors));
+		tui_message(tui_self, THEME_ERROR, "%s", buf_str(&cl->errors));
+	} else
+		tui_message(tui_self, THEME_MUTED, "%s: %zu rows from %zu shards%s",
+		    sql_cluster_sections[cl->section].name, cl->v->nrows, cl->st->ntargets,
+		    strcmp(sql_cluster_sections[cl->section].name, "processes") == 0 ?
+		    " (K kills the one under the cursor)" : "");
+	tui_self->dirty = 1;
+}
+
+static void
+sql_cluster_stop(struct sqlcluster *cl)
+{
+	size_t	i;
+
+	for (i = 0; cl->runs != NULL && i < cl->st->ntargets; i++) {
+		if (cl->runs[i].q != NULL)
+			ch_query_cancel(cl->runs[i].q, NULL, 0);
+	}
+	free(cl->runs);
+	cl->runs = NULL;
+	cl->pending = 0;
+}
+
+/* The section's query on every shard; rows fill the view as they come. */
+static void
+sql_cluster_load(struct tui *t, struct sqlcluster *cl)
+{
+	static const struct ch_callbacks cb = {
+		.header = sql_cluster_header,
+		.row = sql_cluster_row,
+		.done = sql_cluster_done,
+	};
+	struct sqlpane		*st = cl->st;
+	struct ch_options	 opt = { .readonly = 1 };
+	struct ch_target	 tg;
+	char			 title[64], *cause = NULL;
+	size_t			 i;
+
+	if (cl->pending > 0)
+		return;
+	sql_cluster_stop(cl);
+	buf_reset(&cl->errors);
+	free(cl->pane.why);
+	cl->pane.why = NULL;
+	snprintf(title, sizeof title, "Cluster %s", sql_cluster_sections[cl->section].name);
+	cl->v = view_new(title);
+	pane_set_view(t, &cl->pane, cl->v);
+	cl->runs = xcalloc(st->ntargets, sizeof *cl->runs);
+	for (i = 0; i < st->ntargets; i++) {
+		cl->runs[i].cl = cl;
+		cl->runs[i].target = i;
+		tg = sql_target_short(st, i);
+		cl->pending++;
+		cl->runs[i].q = ch_query_start(t->env->loop, st->http, &tg,
+		    sql_cluster_sections[cl->section].sql, &opt, &cb, &cl->runs[i], &cause);
+		if (cl->runs[i].q == NULL) {
+			cl->pending--;
+			buf_printf(&cl->errors, "%s%s: %s", cl->errors.len ? "; " : "",
+			    st->targets[i].name, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	tui_message(t, THEME_MUTED, "loading %s from %zu shards ... (h/l: other sections)",
+	    sql_cluster_sections[cl->section].name, st->ntargets);
+}
+
+static void
+sql_cluster_reload(struct tui *t, struct pane *p)
+{
+	struct sqlpane	*st = sql_pane(t);
+
+	(void)p;
+	if (st != NULL && st->cluster != NULL)
+		sql_cluster_load(t, st->cluster);
+}
+
+const struct pane_type pane_sql_cluster = {
+	.name = "Cluster",
+	.empty = "Nothing here.",
+	.hints = "h/l section  K kill query  r refresh",
+	.reload = sql_cluster_reload,
+};
+
+/* sql cluster [SECTION|next|prev]: push the view, or switch its section. */
+void
+sql_cluster_show(struct tui *t, struct sqlpane *st, const char *section, char **cause)
+{
+	struct sqlcluster	*cl = st->cluster;
+	size_t			 i;
+
+	if (st->targets == NULL) {
+		xasprintf(cause, "not connected%s%s", st->why != NULL ? ": " : "",
+		    st->why != NULL ? st->why : "");
+		return;
+	}
+	if (cl == NULL) {
+		cl = st->cluster = xcalloc(1, sizeof *cl);
+		cl->st = st;
+		buf_init(&cl->errors);
+		pane_init(&cl->pane, &pane_sql_cluster);
+	}
+	i = cl->section;
+	if (section != NULL && strcmp(section, "next") == 0)
+		i = (i + 1) % SQL_NSECTIONS;
+	else if (section != NULL && strcmp(section, "prev") == 0)
+		i = (i + SQL_NSECTIONS - 1) % SQL_NSECTIONS;
+	else if (section != NULL) {
+		for (i = 0; i < SQL_NSECTIONS; i++) {
+			if (strcmp(sql_cluster_sections[i].name, section) == 0)
+				break;
+		}
+		if (i == SQL_NSECTIONS) {
+			xasprintf(cause, "no section '%s' (clusters, parts, merges, mutations,"
+			    " processes, log)", section);
+			return;
+		}
+	}
+	if (i != cl->section || cl->v == NULL || t->cur != &cl->pane) {
+		if (cl->pending > 0)
+			sql_cluster_stop(cl);
+		cl->section = i;
+		sql_cluster_load(t, cl);
+	}
+	if (t->cur != &cl->pane)
+		tui_show(t, &cl->pane, 1);
+}
+
+/* The query id under the cursor of the processes section, or NULL. */
+const char *
+sql_cluster_query_id(struct tui *t)
+{
+	struct sqlpane		*st = sql_pane(t);
+	const struct view_cell	*cell;
+	size_t			 r;
+	ssize_t			 col;
+
+	if (st == NULL || st->cluster == NULL || t->cur != &st->cluster->pane ||
+	    st->cluster->v == NULL || (col = view_column_index(st->cluster->v, "query_id")) < 0 ||
+	    (r = table_current(&st->cluster->pane.table)) == SIZE_MAX)
+		return (NULL);
+	cell = view_cell(st->cluster->v, r, (size_t)col);
+	return (cell != NULL ? cell->text : NULL);
+}
+
+static void
+sql_cluster_kill_header(const struct ch_column *cols, size_t n, void *arg)
+{
+	(void)cols;
+	(void)n;
+	(void)arg;
+}
+
+static void
+sql_cluster_kill_row(const struct ch_row *r, void *arg)
+{
+	struct sqlcluster_kill	*k = arg;
+
+	(void)r;
+	k->killed++;
+}
+
+static void
+sql_cluster_kill_done(const struct ch_result *res, void *arg)
+{
+	struct sqlcluster_kill	*k = arg;
+	struct tui		*t = tui_self;
+	char			*msg;
+
+	if (res->status != CH_OK)
+		buf_printf(&k->errors, "%s%s", k->errors.len ? "; " : "",
+		    res->message != NULL ? res->message : "failed");
+	if (--k->pending > 0)
+		return;
+	if (k->errors.len != 0)
+		msg = xprintf("sql kill: %s", buf_str(&k->errors));
+	else if (k->killed == 0)
+		msg = xprintf("sql kill: no such query on any shard (it may have ended)");
+	else
+		msg = xprintf("killed on %zu shard%s", k->killed, k->killed == 1 ? "" : "s");
+	k->done(msg, k->errors.len == 0, k->arg);
+	free(msg);
+	buf_free(&k->errors);
+	/* What runs now, so the kill shows. */
+	if (k->st->cluster != NULL && t->cur == &k->st->cluster->pane)
+		sql_cluster_load(t, k->st->cluster);
+	free(k);
+}
+
+/* KILL QUERY ... SYNC on every shard: a distributed query runs on each. */
+int
+sql_cluster_kill(struct tui *t, struct sqlpane *st, const char *query_id,
+    void (*done)(const char *, int, void *), void *arg)
+{
+	static const struct ch_callbacks cb = {
+		.header = sql_cluster_kill_header,
+		.row = sql_cluster_kill_row,
+		.done = sql_cluster_kill_done,
+	};
+	struct sqlcluster_kill	*k;
+	struct ch_options	 opt = { 0 };
+	struct ch_target	 tg;
+	struct buf		 sql;
+	char			*cause = NULL;
+	const char		*s;
+	size_t			 i;
+
+	if (st->targets == NULL)
+		return (-1);
+	buf_init(&sql);
+	buf_adds(&sql, "KILL QUERY WHERE query_id = '");
+	for (s = query_id; *s != '\0'; s++) {
+		if (*s == '\'' || *s == '\\')
+			buf_addc(&sql, '\\');
+		buf_addc(&sql, *s);
+	}
+	buf_adds(&sql, "' SYNC");
+	k = xcalloc(1, sizeof *k);
+	k->done = done;
+	k->arg = arg;
+	k->st = st;
+	buf_init(&k->errors);
+	k->pending = 1;		/* held until every shard's query started */
+	for (i = 0; i < st->ntargets; i++) {
+		tg = sql_target_short(st, i);
+		k->pending++;
+		if (ch_query_start(t->env->loop, st->http, &tg, buf_str(&sql), &opt, &cb, k,
+		    &cause) == NULL) {
+			k->pending--;
+			buf_printf(&k->errors, "%s%s: %s", k->errors.len ? "; " : "",
+			    st->targets[i].name, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	buf_free(&sql);
+	{
+		struct ch_result last = { .status = CH_OK };
+
+		sql_cluster_kill_done(&last, k);
+	}
+	return (0);
+}
+
+void
+sql_cluster_free(struct sqlpane *st)
+{
+	struct sqlcluster	*cl = st->cluster;
+
+	if (cl == NULL)
+		return;
+	sql_cluster_stop(cl);
+	buf_free(&cl->errors);
+	cl->pane.own = cl->v;
+	pane_free(&cl->pane);
+	free(cl);
+	st->cluster = NULL;
+}

@@ -11,6 +11,7 @@
 
 #include "backends/clickhouse.h"
 #include "core/buf.h"
+#include "core/cmd.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "tui/pane-sql.h"
@@ -55,7 +56,6 @@ struct sqlcluster {
 	struct sqlcluster_run	*runs;		/* one per target */
 	size_t			 pending;
 	struct buf		 errors;	/* shards that failed, for the message */
-	unsigned		 gen;		/* loads begun: a view title per load */
 };
 
 /* A kill of one query id on every shard. */
@@ -130,20 +130,6 @@ sql_cluster_done(const struct ch_result *res, void *arg)
 	tui_self->dirty = 1;
 }
 
-static void
-sql_cluster_stop(struct sqlcluster *cl)
-{
-	size_t	i;
-
-	for (i = 0; cl->runs != NULL && i < cl->st->ntargets; i++) {
-		if (cl->runs[i].q != NULL)
-			ch_query_cancel(cl->runs[i].q, NULL, 0);
-	}
-	free(cl->runs);
-	cl->runs = NULL;
-	cl->pending = 0;
-}
-
 /* The section's query on every shard; rows fill the view as they come. */
 static void
 sql_cluster_load(struct tui *t, struct sqlcluster *cl)
@@ -159,9 +145,12 @@ sql_cluster_load(struct tui *t, struct sqlcluster *cl)
 	char			 title[64], *cause = NULL;
 	size_t			 i;
 
-	if (cl->pending > 0)
+	if (cl->pending > 0) {
+		tui_message(t, THEME_WARN, "still loading %s",
+		    sql_cluster_sections[cl->section].name);
 		return;
-	sql_cluster_stop(cl);
+	}
+	free(cl->runs);
 	buf_reset(&cl->errors);
 	free(cl->pane.why);
 	cl->pane.why = NULL;
@@ -239,9 +228,12 @@ sql_cluster_show(struct tui *t, struct sqlpane *st, const char *section, char **
 			return;
 		}
 	}
+	if (cl->pending > 0) {
+		xasprintf(cause, "still loading %s (a shard is slow to answer)",
+		    sql_cluster_sections[cl->section].name);
+		return;
+	}
 	if (i != cl->section || cl->v == NULL || t->cur != &cl->pane) {
-		if (cl->pending > 0)
-			sql_cluster_stop(cl);
 		cl->section = i;
 		sql_cluster_load(t, cl);
 	}
@@ -372,9 +364,9 @@ sql_cluster_free(struct sqlpane *st)
 
 	if (cl == NULL)
 		return;
-	sql_cluster_stop(cl);
+	/* Queries still out end with the pane's http, without callbacks. */
+	free(cl->runs);
 	buf_free(&cl->errors);
-	cl->pane.own = cl->v;
 	pane_free(&cl->pane);
 	free(cl);
 	st->cluster = NULL;

@@ -245,9 +245,8 @@ sql_cmd_yank(struct cmd *c)
 		if (r != SIZE_MAX && st->row.own != NULL) {
 			cell = view_cell(st->row.own, r, 2);
 			y.col = (ssize_t)r;
-			if (st->spool != NULL && sqlspool_read(st->spool, strtoull(
-			    st->row.own->title + 4, NULL, 10) - 1, 1, sql_yank_row, &y,
-			    &cause) != 0) {
+			if (st->spool != NULL && sqlspool_read(st->spool, st->row_at, 1,
+			    sql_yank_row, &y, &cause) != 0) {
 				buf_reset(&y.out);
 				buf_adds(&y.out, cell->text != NULL ? cell->text : "");
 				free(cause);

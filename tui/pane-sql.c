@@ -668,6 +668,7 @@ sql_row_show(struct tui *t, struct sqlpane *st)
 	}
 	if (!sql_window_frozen(st) || table_current(&st->pane->table) != SIZE_MAX)
 		at = st->win + table_current(&st->pane->table);
+	st->row_at = at;
 	snprintf(title, sizeof title, "row %llu", (unsigned long long)at + 1);
 	v = view_new(title);
 	view_add_column(v, "column", VIEW_TEXT);
@@ -979,6 +980,7 @@ static void
 sql_free(struct pane *p)
 {
 	struct sqlpane	*st = p->data;
+	size_t		 i;
 
 	if (st == NULL)
 		return;
@@ -989,7 +991,7 @@ sql_free(struct pane *p)
 	sqlspool_free(st->spool);
 	sql_free_columns(st);
 	sqledit_free(&st->edit);
-	for (size_t i = 0; i < st->nwords; i++)
+	for (i = 0; i < st->nwords; i++)
 		free(st->words[i]);
 	free(st->words);
 	pane_free(&st->row);

@@ -61,6 +61,7 @@ struct sqlpane {
 	size_t			 nwords;
 
 	struct pane		 row;		/* the vertical view */
+	uint64_t		 row_at;	/* the spool row it shows */
 	struct sqlcluster	*cluster;	/* the cluster view, or NULL */
 };
 

@@ -56,6 +56,7 @@ struct sqlcluster {
 	struct sqlcluster_run	*runs;		/* one per target */
 	size_t			 pending;
 	struct buf		 errors;	/* shards that failed, for the message */
+	int			 quiet;		/* a reload after a kill: its message stays */
 };
 
 /* A kill of one query id on every shard. */
@@ -122,11 +123,12 @@ sql_cluster_done(const struct ch_result *res, void *arg)
 		free(cl->pane.why);
 		cl->pane.why = xstrdup(buf_str(&cl->errors));
 		tui_message(tui_self, THEME_ERROR, "%s", buf_str(&cl->errors));
-	} else
+	} else if (!cl->quiet)
 		tui_message(tui_self, THEME_MUTED, "%s: %zu rows from %zu shards%s",
 		    sql_cluster_sections[cl->section].name, cl->v->nrows, cl->st->ntargets,
 		    strcmp(sql_cluster_sections[cl->section].name, "processes") == 0 ?
 		    " (K kills the one under the cursor)" : "");
+	cl->quiet = 0;
 	tui_self->dirty = 1;
 }
 
@@ -173,8 +175,9 @@ sql_cluster_load(struct tui *t, struct sqlcluster *cl)
 			cause = NULL;
 		}
 	}
-	tui_message(t, THEME_MUTED, "loading %s from %zu shards ... (h/l: other sections)",
-	    sql_cluster_sections[cl->section].name, st->ntargets);
+	if (!cl->quiet)
+		tui_message(t, THEME_MUTED, "loading %s from %zu shards ... (h/l: other sections)",
+		    sql_cluster_sections[cl->section].name, st->ntargets);
 }
 
 static void
@@ -189,7 +192,7 @@ sql_cluster_reload(struct tui *t, struct pane *p)
 
 const struct pane_type pane_sql_cluster = {
 	.name = "Cluster",
-	.empty = "Nothing here.",
+	.empty = "No rows in this section (h and l show the others).",
 	.hints = "h/l section  K kill query  r refresh",
 	.reload = sql_cluster_reload,
 };
@@ -293,12 +296,15 @@ sql_cluster_kill_done(const struct ch_result *res, void *arg)
 		msg = xprintf("sql kill: no such query on any shard (it may have ended)");
 	else
 		msg = xprintf("killed on %zu shard%s", k->killed, k->killed == 1 ? "" : "s");
+	/* What runs now, so the kill shows; the kill's message stays. */
+	if (k->st->cluster != NULL && t->cur == &k->st->cluster->pane &&
+	    k->st->cluster->pending == 0) {
+		k->st->cluster->quiet = 1;
+		sql_cluster_load(t, k->st->cluster);
+	}
 	k->done(msg, k->errors.len == 0, k->arg);
 	free(msg);
 	buf_free(&k->errors);
-	/* What runs now, so the kill shows. */
-	if (k->st->cluster != NULL && t->cur == &k->st->cluster->pane)
-		sql_cluster_load(t, k->st->cluster);
 	free(k);
 }
 

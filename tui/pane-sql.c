@@ -427,6 +427,22 @@ sql_move(struct tui *t, struct sqlpane *st, const char *to)
 	t->dirty = 1;
 }
 
+/* "1,234,567" */
+static void
+sql_count(char *out, size_t len, uint64_t n)
+{
+	char	digits[32];
+	size_t	i, j = 0, nd;
+
+	nd = (size_t)snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+	for (i = 0; i < nd && j + 2 < len; i++) {
+		if (i != 0 && (nd - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = digits[i];
+	}
+	out[j] = '\0';
+}
+
 /* ------------------------------------------------------------ running a query */
 
 static void
@@ -532,7 +548,7 @@ sql_done(const struct ch_result *res, void *arg)
 
 	st->q = NULL;
 	loop_timer_stop(&st->tick);
-	snprintf(rows, sizeof rows, "%llu", (unsigned long long)res->rows);
+	sql_count(rows, sizeof rows, res->rows);
 	util_format_duration(el, sizeof el, (int64_t)res->elapsed_ms);
 	if (st->first_ms != 0)
 		snprintf(first, sizeof first, ", first rows after %llu ms",
@@ -549,8 +565,12 @@ sql_done(const struct ch_result *res, void *arg)
 		    "the server did not confirm the kill (see :sql cluster processes)");
 		break;
 	case CH_ERR_SERVER:
-		sql_set_status(st, THEME_ERROR, "Code: %d. %s", res->code,
-		    res->message != NULL ? res->message : "error");
+		/* The server's own text says "Code: N" already; older ones with a comma. */
+		if (res->message != NULL && strncmp(res->message, "Code:", 5) == 0)
+			sql_set_status(st, THEME_ERROR, "%s", res->message);
+		else
+			sql_set_status(st, THEME_ERROR, "Code: %d. %s", res->code,
+			    res->message != NULL ? res->message : "error");
 		break;
 	default:
 		sql_set_status(st, THEME_ERROR, "%s", res->message != NULL ? res->message :
@@ -852,22 +872,6 @@ sql_key(struct tui *t, struct pane *p, int key)
 	}
 	t->dirty = 1;
 	return (1);
-}
-
-/* "1,234,567" */
-static void
-sql_count(char *out, size_t len, uint64_t n)
-{
-	char	digits[32];
-	size_t	i, j = 0, nd;
-
-	nd = (size_t)snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
-	for (i = 0; i < nd && j + 2 < len; i++) {
-		if (i != 0 && (nd - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = digits[i];
-	}
-	out[j] = '\0';
 }
 
 /* The line under the editor: where queries go, then progress or the outcome. */

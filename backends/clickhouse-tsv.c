@@ -39,6 +39,7 @@ struct ch_tsv {
 	struct buf		 work;		/* unescaped fields, NUL after each */
 	struct ch_column	*cols;		/* owned */
 	size_t			 ncols;
+	int			*raw;		/* per column: Array, Tuple, Map stay as text */
 	char			**names;	/* the names row, until the types come */
 	size_t			 nnames;
 	char			**fields;	/* per row, into work */
@@ -92,6 +93,22 @@ ch_tsv_hex(unsigned char c)
 	return (-1);
 }
 
+/* Arrays, tuples and maps are written as text with their own quoting inside. */
+static int
+ch_tsv_composite(const char *type)
+{
+	for (;;) {
+		if (strncmp(type, "Nullable(", 9) == 0)
+			type += 9;
+		else if (strncmp(type, "LowCardinality(", 15) == 0)
+			type += 15;
+		else
+			break;
+	}
+	return (strncmp(type, "Array(", 6) == 0 || strncmp(type, "Tuple(", 6) == 0 ||
+	    strncmp(type, "Map(", 4) == 0 || strncmp(type, "Nested(", 7) == 0);
+}
+
 /* Room for n fields in the per-row arrays. */
 static void
 ch_tsv_grow_fields(struct ch_tsv *t, size_t n)
@@ -113,7 +130,7 @@ ch_tsv_split(struct ch_tsv *t, const char *line, size_t len, char **cause)
 	const unsigned char	*p = (const unsigned char *)line, *end = p + len, *q;
 	char			*out, *field;
 	size_t			 n = 0;
-	int			 c, hi, lo;
+	int			 c, hi, lo, raw;
 
 	/* Unescaping never grows a field: len + 2 holds every field and its NUL. */
 	if (t->work.cap < len + 2) {
@@ -122,6 +139,7 @@ ch_tsv_split(struct ch_tsv *t, const char *line, size_t len, char **cause)
 	}
 	out = field = t->work.data;
 	for (;;) {
+		raw = t->raw != NULL && n < t->ncols && t->raw[n];
 		q = p;
 		while (q < end && !ch_tsv_special[*q])
 			q++;
@@ -144,6 +162,12 @@ ch_tsv_split(struct ch_tsv *t, const char *line, size_t len, char **cause)
 				p++;
 				if (p == end)
 					goto trailing;
+				continue;
+			}
+			if (raw) {
+				/* The server's own text: keep the escape as it is. */
+				*out++ = '\\';
+				*out++ = (char)*p++;
 				continue;
 			}
 			c = ch_tsv_unescape_char(*p++);
@@ -264,10 +288,12 @@ ch_tsv_row(struct ch_tsv *t, const char *line, size_t len, char **cause)
 			return (-1);
 		}
 		t->cols = xcalloc((size_t)n, sizeof *t->cols);
+		t->raw = xcalloc((size_t)n, sizeof *t->raw);
 		for (i = 0; i < (size_t)n; i++) {
 			t->cols[i].name = t->names[i];
 			t->cols[i].type = t->fields[i] != NULL ? xstrdup(t->fields[i]) :
 			    xstrdup("");
+			t->raw[i] = ch_tsv_composite(t->cols[i].type);
 		}
 		free(t->names);
 		t->names = NULL;
@@ -463,6 +489,7 @@ ch_tsv_free(struct ch_tsv *t)
 		free(t->cols[i].type);
 	}
 	free(t->cols);
+	free(t->raw);
 	ch_tsv_free_names(t);
 	free(t->fields);
 	free(t->lens);

@@ -95,6 +95,8 @@ struct ch_query {
 	uint64_t		 start;
 	uint64_t		 rows;
 
+	int			 malformed;	/* the parser refused the stream */
+	struct loop_timer	 kill_timer;	/* starts the kills off curl's stack */
 	struct ch_kill		*kills;
 	size_t			 nkills;
 	size_t			 kills_pending;
@@ -103,6 +105,7 @@ struct ch_query {
 };
 
 static void	ch_query_send(struct ch_query *);
+static void	ch_kill_start(void *);
 static void	ch_kill_check(struct ch_kill *);
 
 /* "18.16.1.54405" is 18016001: major, minor and patch, three digits each. */
@@ -302,6 +305,7 @@ ch_query_stop(struct ch_query *q)
 		http_req_cancel(q->poll_req);
 	q->req = q->version_req = q->poll_req = NULL;
 	loop_timer_stop(&q->poll_timer);
+	loop_timer_stop(&q->kill_timer);
 	for (i = 0; i < q->nkills; i++) {
 		if (q->kills[i].req != NULL)
 			http_req_cancel(q->kills[i].req);
@@ -465,11 +469,12 @@ ch_data(const char *data, size_t len, void *arg)
 		return (0);
 	}
 	if (ch_tsv_feed(q->tsv, data, len, &cause) != 0) {
+		/* Reported from ch_done: no user callback runs inside curl's. */
 		buf_reset(&q->message);
 		buf_printf(&q->message, "%s: malformed result after %llu rows: %s",
 		    q->conn.name, (unsigned long long)q->rows, cause);
 		free(cause);
-		ch_query_finish(q, CH_ERR_PROTOCOL, 0, buf_str(&q->message));
+		q->malformed = 1;
 		return (-1);
 	}
 	return (0);
@@ -500,6 +505,10 @@ ch_done(struct http_req *req, const struct http_result *res, void *arg)
 	int		 code;
 
 	q->req = NULL;
+	if (q->malformed) {
+		ch_query_finish(q, CH_ERR_PROTOCOL, 0, buf_str(&q->message));
+		return;
+	}
 	switch (res->error) {
 	case HTTP_OK:
 		break;
@@ -895,6 +904,7 @@ ch_query_start(struct loop *loop, struct http *http, const struct ch_target *tar
 	q->tsv = ch_tsv_new(&ch_tsv_callbacks, q);
 	q->start = loop_now(loop);
 	loop_timer_init(&q->poll_timer, loop, ch_poll, q);
+	loop_timer_init(&q->kill_timer, loop, ch_kill_start, q);
 
 	if ((q->cb.progress != NULL || q->nparams > 0) &&
 	    ch_version_lookup(q->conn.url) == -1) {
@@ -1023,7 +1033,6 @@ ch_query_cancel(struct ch_query *q, const struct ch_target *targets, size_t ntar
 {
 	struct ch_kill	*k;
 	struct ch_target self;
-	char		*sql;
 	size_t		 i;
 
 	if (q == NULL || q->cancelling)
@@ -1044,13 +1053,29 @@ ch_query_cancel(struct ch_query *q, const struct ch_target *targets, size_t ntar
 	q->kills = xcalloc(ntargets, sizeof *q->kills);
 	q->nkills = ntargets;
 	q->kills_pending = ntargets;
-	sql = xprintf("KILL QUERY WHERE query_id = '%s' OR initial_query_id = '%s' SYNC",
-	    q->id, q->id);
 	for (i = 0; i < ntargets; i++) {
 		k = &q->kills[i];
 		k->q = q;
 		ch_conn_copy(&k->conn, &targets[i]);
 		loop_timer_init(&k->timer, q->loop, ch_kill_timer, k);
+	}
+	/* From a row or progress callback curl is on the stack: start on the loop. */
+	loop_timer_start(&q->kill_timer, 0);
+}
+
+/* KILL QUERY on a connection of its own to each target. */
+static void
+ch_kill_start(void *arg)
+{
+	struct ch_query	*q = arg;
+	struct ch_kill	*k;
+	char		*sql;
+	size_t		 i;
+
+	sql = xprintf("KILL QUERY WHERE query_id = '%s' OR initial_query_id = '%s' SYNC",
+	    q->id, q->id);
+	for (i = 0; i < q->nkills; i++) {
+		k = &q->kills[i];
 		k->req = ch_aux_request(q->http, &k->conn, sql);
 		http_req_start(k->req, ch_kill_done, k);
 	}

@@ -138,19 +138,10 @@ cmd_spec_find(const char *spec, const char *name, size_t namelen, int isshort,
 	return (NULL);
 }
 
+/* Every occurrence is kept (sql --param a=1 --param b=2); cmd_opt sees the last. */
 static void
 cmd_add_opt(struct cmd *c, const char *spec, size_t speclen, const char *value)
 {
-	size_t	i;
-
-	for (i = 0; i < c->nopts; i++) {
-		if (strlen(c->opts[i].name) == speclen &&
-		    strncmp(c->opts[i].name, spec, speclen) == 0) {
-			free(c->opts[i].value);
-			c->opts[i].value = xstrdup(value);
-			return;
-		}
-	}
 	c->opts = xreallocarray(c->opts, c->nopts + 1, sizeof *c->opts);
 	c->opts[c->nopts].name = xstrndup(spec, speclen);
 	c->opts[c->nopts].value = xstrdup(value);
@@ -383,9 +374,9 @@ cmd_opt(const struct cmd *c, const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < c->nopts; i++) {
-		if (strcmp(c->opts[i].name, name) == 0)
-			return (c->opts[i].value);
+	for (i = c->nopts; i > 0; i--) {
+		if (strcmp(c->opts[i - 1].name, name) == 0)
+			return (c->opts[i - 1].value);
 	}
 	return (NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "core/xmalloc.h"
 #include "plugins/plugin.h"
+#include "plugins/clickhouse/sql.h"
 
 static const char *const clickhouse_kinds[] = { "clickhouse", NULL };
 
@@ -40,6 +41,7 @@ const struct plugin plugin_clickhouse = {
 	.description = "ClickHouse shards and their Distributed tables",
 	.kinds = clickhouse_kinds,
 	.caps = PLUGIN_CAP_HEALTH,
+	.commands = sql_commands,
 	.health_path = "/?query=SELECT%20version()",
 	.health_judge = clickhouse_health_judge,
 };

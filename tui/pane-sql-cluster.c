@@ -56,17 +56,6 @@ struct sqlcluster {
 	struct sqlcluster_run	*runs;		/* one per target */
 	size_t			 pending;
 	struct buf		 errors;	/* shards that failed, for the message */
-	int			 quiet;		/* a reload after a kill: its message stays */
-};
-
-/* A kill of one query id on every shard. */
-struct sqlcluster_kill {
-	void		(*done)(const char *, int, void *);
-	void		*arg;
-	size_t		 pending;
-	size_t		 killed;	/* shards where it was found and killed */
-	struct buf	 errors;
-	struct sqlpane	*st;
 };
 
 static void	sql_cluster_load(struct tui *, struct sqlcluster *);
@@ -123,12 +112,11 @@ sql_cluster_done(const struct ch_result *res, void *arg)
 		free(cl->pane.why);
 		cl->pane.why = xstrdup(buf_str(&cl->errors));
 		tui_message(tui_self, THEME_ERROR, "%s", buf_str(&cl->errors));
-	} else if (!cl->quiet)
+	} else
 		tui_message(tui_self, THEME_MUTED, "%s: %zu rows from %zu shards%s",
 		    sql_cluster_sections[cl->section].name, cl->v->nrows, cl->st->ntargets,
 		    strcmp(sql_cluster_sections[cl->section].name, "processes") == 0 ?
 		    " (K kills the one under the cursor)" : "");
-	cl->quiet = 0;
 	tui_self->dirty = 1;
 }
 
@@ -175,9 +163,8 @@ sql_cluster_load(struct tui *t, struct sqlcluster *cl)
 			cause = NULL;
 		}
 	}
-	if (!cl->quiet)
-		tui_message(t, THEME_MUTED, "loading %s from %zu shards ... (h/l: other sections)",
-		    sql_cluster_sections[cl->section].name, st->ntargets);
+	tui_message(t, THEME_MUTED, "loading %s from %zu shards ... (h/l: other sections)",
+	    sql_cluster_sections[cl->section].name, st->ntargets);
 }
 
 static void
@@ -259,108 +246,6 @@ sql_cluster_query_id(struct tui *t)
 		return (NULL);
 	cell = view_cell(st->cluster->v, r, (size_t)col);
 	return (cell != NULL ? cell->text : NULL);
-}
-
-static void
-sql_cluster_kill_header(const struct ch_column *cols, size_t n, void *arg)
-{
-	(void)cols;
-	(void)n;
-	(void)arg;
-}
-
-static void
-sql_cluster_kill_row(const struct ch_row *r, void *arg)
-{
-	struct sqlcluster_kill	*k = arg;
-
-	(void)r;
-	k->killed++;
-}
-
-static void
-sql_cluster_kill_done(const struct ch_result *res, void *arg)
-{
-	struct sqlcluster_kill	*k = arg;
-	struct tui		*t = tui_self;
-	char			*msg;
-
-	if (res->status != CH_OK)
-		buf_printf(&k->errors, "%s%s", k->errors.len ? "; " : "",
-		    res->message != NULL ? res->message : "failed");
-	if (--k->pending > 0)
-		return;
-	if (k->errors.len != 0)
-		msg = xprintf("sql kill: %s", buf_str(&k->errors));
-	else if (k->killed == 0)
-		msg = xprintf("sql kill: no such query on any shard (it may have ended)");
-	else
-		msg = xprintf("killed on %zu shard%s", k->killed, k->killed == 1 ? "" : "s");
-	/* What runs now, so the kill shows; the kill's message stays. */
-	if (k->st->cluster != NULL && t->cur == &k->st->cluster->pane &&
-	    k->st->cluster->pending == 0) {
-		k->st->cluster->quiet = 1;
-		sql_cluster_load(t, k->st->cluster);
-	}
-	k->done(msg, k->errors.len == 0, k->arg);
-	free(msg);
-	buf_free(&k->errors);
-	free(k);
-}
-
-/* KILL QUERY ... SYNC on every shard: a distributed query runs on each. */
-int
-sql_cluster_kill(struct tui *t, struct sqlpane *st, const char *query_id,
-    void (*done)(const char *, int, void *), void *arg)
-{
-	static const struct ch_callbacks cb = {
-		.header = sql_cluster_kill_header,
-		.row = sql_cluster_kill_row,
-		.done = sql_cluster_kill_done,
-	};
-	struct sqlcluster_kill	*k;
-	struct ch_options	 opt = { 0 };
-	struct ch_target	 tg;
-	struct buf		 sql;
-	char			*cause = NULL;
-	const char		*s;
-	size_t			 i;
-
-	if (st->targets == NULL)
-		return (-1);
-	buf_init(&sql);
-	buf_adds(&sql, "KILL QUERY WHERE query_id = '");
-	for (s = query_id; *s != '\0'; s++) {
-		if (*s == '\'' || *s == '\\')
-			buf_addc(&sql, '\\');
-		buf_addc(&sql, *s);
-	}
-	buf_adds(&sql, "' SYNC");
-	k = xcalloc(1, sizeof *k);
-	k->done = done;
-	k->arg = arg;
-	k->st = st;
-	buf_init(&k->errors);
-	k->pending = 1;		/* held until every shard's query started */
-	for (i = 0; i < st->ntargets; i++) {
-		tg = sql_target_short(st, i);
-		k->pending++;
-		if (ch_query_start(t->env->loop, st->http, &tg, buf_str(&sql), &opt, &cb, k,
-		    &cause) == NULL) {
-			k->pending--;
-			buf_printf(&k->errors, "%s%s: %s", k->errors.len ? "; " : "",
-			    st->targets[i].name, cause);
-			free(cause);
-			cause = NULL;
-		}
-	}
-	buf_free(&sql);
-	{
-		struct ch_result last = { .status = CH_OK };
-
-		sql_cluster_kill_done(&last, k);
-	}
-	return (0);
 }
 
 void

@@ -543,47 +543,31 @@ sql_cmd_cluster(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
-static void
-sql_cmd_kill_done(const char *summary, int ok, void *arg)
-{
-	struct cmd	*c = arg;
-
-	c->cancel = NULL;
-	if (ok)
-		cmd_message(c, "%s", summary);
-	else
-		cmd_error(c, CMD_EXIT_FAIL, "%s", summary);
-	cmd_finish(c);
-}
-
-/* sql kill ID: KILL QUERY on every shard, after the console's confirmation. */
-static enum cmd_retval
-sql_cmd_kill(struct cmd *c)
-{
-	struct sqlpane	*st = sql_cmd_pane(c);
-
-	if (st == NULL)
-		return (CMD_RETURN_NORMAL);
-	if (sql_cluster_kill(tui_self, st, c->argv[0], sql_cmd_kill_done, c) != 0) {
-		cmd_error(c, CMD_EXIT_USAGE, "sql kill: not connected");
-		return (CMD_RETURN_NORMAL);
-	}
-	return (CMD_RETURN_WAIT);
-}
-
-/* K in the running queries: the query id under the cursor, to sql kill (which asks). */
+/*
+ * K in the running queries: the query id under the cursor goes to the
+ * "sql kill" of plugins/clickhouse, which asks first, naming it, kills it on
+ * every shard and checks system.processes.
+ */
 static enum cmd_retval
 sql_cmd_kill_selected(struct cmd *c)
 {
+	struct sqlpane	*st = sql_cmd_pane(c);
 	const char	*id = sql_cluster_query_id(tui_self);
 	char		*line;
 
+	if (st == NULL)
+		return (CMD_RETURN_NORMAL);
 	if (id == NULL) {
 		cmd_error(c, CMD_EXIT_USAGE, "sql kill-selected: no query under the cursor"
 		    " (see :sql cluster processes)");
 		return (CMD_RETURN_NORMAL);
 	}
-	line = xprintf("sql kill '%s'", id);
+	if (strchr(id, '\'') != NULL || strchr(st->service, '\'') != NULL) {
+		cmd_error(c, CMD_EXIT_USAGE, "sql kill-selected: a quote in '%s': use :sql kill",
+		    id);
+		return (CMD_RETURN_NORMAL);
+	}
+	line = xprintf("sql kill --service '%s' '%s'", st->service, id);
 	tui_run_line(tui_self, line);
 	free(line);
 	return (CMD_RETURN_NORMAL);
@@ -625,9 +609,6 @@ static const struct cmd_entry sql_cmds[] = {
 	  .usage = "[clusters|parts|merges|mutations|processes|log]",
 	  .help = "Show the cluster: shards, table parts, merges, mutations, queries, log.",
 	  .exec = sql_cmd_cluster },
-	{ .name = "sql kill", .args = { "yes", 1, 1 }, .usage = "QUERY_ID",
-	  .help = "Kill a running query on every shard (asks first).",
-	  .flags = CMD_CHANGES | CMD_DESTRUCTIVE, .exec = sql_cmd_kill },
 	{ .name = "sql kill-selected", .args = { "", 0, 0 }, .usage = "",
 	  .help = "Kill the running query under the cursor (asks first).",
 	  .exec = sql_cmd_kill_selected },

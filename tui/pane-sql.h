@@ -87,8 +87,6 @@ void		 pane_sql_register(void);
 extern const struct pane_type pane_sql_cluster;
 void		 sql_cluster_show(struct tui *, struct sqlpane *, const char *section,
 		     char **cause);
-int		 sql_cluster_kill(struct tui *, struct sqlpane *, const char *query_id,
-		     void (*done)(const char *, int, void *), void *arg);
 const char	*sql_cluster_query_id(struct tui *);
 void		 sql_cluster_free(struct sqlpane *);
 

@@ -21,11 +21,19 @@ export PLATFORM_TUI_THEME_DIR="$top_srcdir/themes" XDG_CACHE_HOME="$T/cache"
 sock="pt-sqlpane-$$"
 tm() { tmux -L "$sock" "$@"; }
 bgpid=
-trap 'tm kill-server 2>/dev/null; [ -n "$bgpid" ] && kill $bgpid 2>/dev/null; rm -rf "$T"' EXIT
+cleanup() {
+	tm kill-server 2>/dev/null
+	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
+	# A query the test started and did not kill must not run on.
+	curl -s "$CH1/" --data-binary "KILL QUERY WHERE query_id = 'pt-sqlpane-$$'" >/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 screen() { tm capture-pane -p; }
 wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it (grep -E)
 	local i n=$(( ${2:-10} * 20 ))
+	tm has-session 2>/dev/null || { echo "# the tmux server is gone"; return 1; }
 	for ((i = 0; i < n; i++)); do
 		screen | grep -qE -- "$1" && return 0
 		sleep 0.05
@@ -36,8 +44,11 @@ wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it (grep -E)
 }
 # type TEXT: literal keys (tmux would take a ';' for its own separator).
 type() { tm send-keys -l -- "${1//;/\\;}"; }
-start() {
+starts=0
+start() {	# a new tmux server each time: a dying one may still hold the old socket
 	tm kill-server 2>/dev/null
+	starts=$((starts + 1))
+	sock="pt-sqlpane-$$-$starts"
 	tm -f /dev/null new-session -d -x 132 -y 40 \
 	    "$PT -i $LAB/lab.conf; sleep 30"
 	wait_for "Overview" 10
@@ -168,11 +179,11 @@ ok $? "the running query is listed"
 tm send-keys /
 type "$qid"
 tm send-keys Enter K
-wait_for "Run 'sql kill '?$qid'?'\? \[y/N\]" 5
+wait_for "Run 'sql kill --service clickhouse $qid'\? \[y/N\]" 5
 ok $? "K asks first, naming the query id"
 tm send-keys y
-wait_for "killed on 1 shard" 20
-ok $? "y kills it"
+wait_for "^shard1 +1 +stopped" 20
+ok $? "y kills it, and sql kill says it stopped"
 is "$(ch $CH1 "SELECT count() FROM system.processes WHERE query_id = '$qid'")" 0 \
     "system.processes no longer has it"
 

@@ -248,6 +248,12 @@ sql_cluster_query_id(struct tui *t)
 	return (cell != NULL ? cell->text : NULL);
 }
 
+int
+sql_cluster_busy(const struct sqlpane *st)
+{
+	return (st->cluster != NULL && st->cluster->pending > 0);
+}
+
 void
 sql_cluster_free(struct sqlpane *st)
 {

@@ -984,10 +984,20 @@ static void
 sql_free(struct pane *p)
 {
 	struct sqlpane	*st = p->data;
+	uint64_t	 deadline;
 	size_t		 i;
 
 	if (st == NULL)
 		return;
+	/*
+	 * Dropping the connection does not stop a query in ClickHouse: kill the
+	 * one still running, and let the short ones end, for up to two seconds.
+	 */
+	sql_cancel(tui_self, st);
+	deadline = loop_now(tui_self->env->loop) + 2000;
+	while ((st->q != NULL || st->wq != NULL || sql_cluster_busy(st)) &&
+	    loop_now(tui_self->env->loop) < deadline)
+		loop_run_once(tui_self->env->loop, 100);
 	sql_disconnect(st);
 	sql_cluster_free(st);
 	loop_timer_stop(&st->tick);

@@ -89,5 +89,7 @@ void		 sql_cluster_show(struct tui *, struct sqlpane *, const char *section,
 		     char **cause);
 const char	*sql_cluster_query_id(struct tui *);
 void		 sql_cluster_free(struct sqlpane *);
+/* Is a section still loading? */
+int		 sql_cluster_busy(const struct sqlpane *);
 
 #endif

@@ -318,6 +318,8 @@ ch_tsv_row(struct ch_tsv *t, const char *line, size_t len, char **cause)
 		row.fields = t->fields;
 		row.lens = t->lens;
 		row.n = t->ncols;
+		row.raw = line;
+		row.rawlen = len;
 		if (t->cb->row != NULL)
 			t->cb->row(&row, t->arg);
 		return (0);

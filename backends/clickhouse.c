@@ -791,6 +791,8 @@ ch_query_send(struct ch_query *q)
 	q->req = ch_request(q->http, &q->conn, &url, sql, 0);
 	buf_free(&url);
 	free(subst);
+	/* Bigger reads: fewer trips through poll and curl for a long result. */
+	curl_easy_setopt(http_req_curl(q->req), CURLOPT_BUFFERSIZE, 512L * 1024);
 	if (q->gzip)
 		curl_easy_setopt(http_req_curl(q->req), CURLOPT_ACCEPT_ENCODING, "gzip");
 	http_req_on_header(q->req, ch_header_line, q);

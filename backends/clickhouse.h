@@ -43,6 +43,8 @@ struct ch_row {
 	char		**fields;
 	size_t		 *lens;
 	size_t		  n;
+	const char	 *raw;		/* the line as the server escaped it, no newline */
+	size_t		  rawlen;
 };
 
 struct ch_progress {

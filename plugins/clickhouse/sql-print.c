@@ -472,6 +472,12 @@ sql_print_row(struct sql_print *p, const struct ch_row *row)
 		return;
 	switch (p->format) {
 	case SQL_PRINT_TSV:
+		/* The server's own escaping is ClickHouse's TSV: the bytes as they came. */
+		if (row->raw != NULL) {
+			sql_out(p, row->raw, row->rawlen);
+			sql_outc(p, '\n');
+			break;
+		}
 		for (i = 0; i < row->n; i++) {
 			if (i != 0)
 				sql_outc(p, '\t');

@@ -80,6 +80,11 @@ int		 sql_edit_external(struct tui *, struct sqlpane *, char **cause);
 /* A target with a timeout for short queries (completion, cluster view). */
 struct ch_target sql_target_short(const struct sqlpane *, size_t);
 
+int		 sql_window_frozen(struct sqlpane *);
+
+/* tui/pane-sql-row.c */
+extern const struct pane_type pane_sql_row;
+
 /* tui/pane-sql-cmd.c */
 void		 pane_sql_register(void);
 

@@ -20,11 +20,11 @@
 #include "core/xmalloc.h"
 #include "plugins/platform/status.h"
 #include "tui/keys.h"
+#include "tui/pane-sql.h"
 #include "tui/tui.h"
 
 static const char *const pane_kinds_dags[] = { "airflow", NULL };
 static const char *const pane_kinds_spark[] = { "kube", "spark", "k3s", "jupyter", NULL };
-static const char *const pane_kinds_sql[] = { "clickhouse", "postgres", "postgresql", NULL };
 static const char *const pane_kinds_s3[] = { "s3", "minio", NULL };
 
 void
@@ -339,7 +339,8 @@ pane_status_changed(struct tui *t)
 	size_t	i;
 
 	for (i = 1; i < t->npanes; i++) {
-		if (t->panes[i].type->kinds != NULL)
+		/* A pane that draws itself shows its own content, not the services. */
+		if (t->panes[i].type->kinds != NULL && t->panes[i].type->draw == NULL)
 			pane_kind_build(t, &t->panes[i]);
 	}
 }
@@ -362,13 +363,6 @@ static const struct pane_type pane_spark = {
 	.name = "Spark",
 	.kinds = pane_kinds_spark,
 	.empty = "No Kubernetes or Spark in the inventory.",
-	.reload = pane_kind_refresh,
-};
-
-static const struct pane_type pane_sql = {
-	.name = "SQL",
-	.kinds = pane_kinds_sql,
-	.empty = "No ClickHouse or PostgreSQL in the inventory.",
 	.reload = pane_kind_refresh,
 };
 
@@ -439,6 +433,7 @@ pane_add_all(struct tui *t)
 	};
 	size_t	i;
 
+	pane_sql_register();
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
 	pane_init(&t->help, &pane_help);
@@ -479,6 +474,10 @@ pane_draw_down(struct tui *t, struct pane *p, int y)
 void
 pane_draw(struct tui *t, struct pane *p, int y, int h)
 {
+	if (p->type->draw != NULL) {
+		p->type->draw(t, p, y, h);
+		return;
+	}
 	if (p->table.view != NULL && p->table.view->nrows > 0) {
 		table_draw(&p->table, y, 0, h, COLS);
 		if ((size_t)h > p->table.view->nrows + 4)

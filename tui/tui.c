@@ -231,6 +231,10 @@ tui_key(struct tui *t, int key)
 	}
 	/* An operator at the keys: probes go back to their normal pace. */
 	t->refresh_ms = TUI_REFRESH_MS;
+	if (t->cur->type->key != NULL && t->cur->type->key(t, t->cur, key)) {
+		t->dirty = 1;
+		return;
+	}
 	if ((line = keys_lookup(t->cur->type->name, key)) == NULL) {
 		tui_message(t, THEME_MUTED, "%s is not bound (? lists the keys)",
 		    keys_name(key, name, sizeof name));
@@ -446,6 +450,8 @@ tui_draw(struct tui *t)
 	tui_draw_hints(t);
 	if (t->prompt.active)
 		prompt_place_cursor(&t->prompt, LINES - 2);
+	else
+		curs_set(t->cur->type->cursor != NULL && t->cur->type->cursor(t, t->cur));
 	refresh();
 }
 

@@ -29,6 +29,12 @@ struct pane_type {
 	void			(*open)(struct tui *, struct pane *, size_t row);
 	/* Free the pane's own state. Optional. */
 	void			(*free)(struct pane *);
+	/* A key before the bindings; 1 if it took it (an editor). Optional. */
+	int			(*key)(struct tui *, struct pane *, int key);
+	/* Draw the pane itself instead of its table. Optional. */
+	void			(*draw)(struct tui *, struct pane *, int y, int h);
+	/* Place the terminal's cursor; 1 to show it. Optional. */
+	int			(*cursor)(struct tui *, struct pane *);
 };
 
 struct pane {

@@ -130,10 +130,11 @@ wait_for 'next check at [0-9:]+' 1
 ok $? "... and when it checks again"
 keys 1 g
 keys Enter
-wait_for '^SERVICE.? +ENDPOINT +NODE +STATE' 2 && ! screen | grep -q '^evil .*clickhouse'
+wait_for '^SQL>' 2 && ! screen | grep -q '^evil .*clickhouse'
 ok $? "Enter on a service opens the pane of its kind"
-like "$(screen | grep '^evil')" '^evil +main +db' "the SQL pane shows the ClickHouse service"
-keys Escape
+like "$(screen | grep ' evil@')" '^ evil@main' "the SQL pane connects to that ClickHouse service"
+# The first Esc takes the keys from the query editor to the results.
+keys Escape Escape
 wait_for '^SERVICE.? +ENDPOINT +NODE +KIND' 2
 ok $? "Esc goes back to the Overview"
 

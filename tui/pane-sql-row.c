@@ -1,0 +1,156 @@
+/*
+ * The SQL pane's row view (one row as column, type and value lines) and
+ * $EDITOR for long queries.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/view.h"
+#include "core/xmalloc.h"
+#include "tui/pane-sql.h"
+#include "tui/sqlspool.h"
+
+/* ------------------------------------------------------------ the row view */
+
+static int
+sql_row_pairs(const struct sqlspool_row *r, void *arg)
+{
+	struct sqlpane	*st = arg;
+	struct view	*v = st->row.own;
+	size_t		 i, row;
+	char		*s;
+
+	for (i = 0; i < r->nfields && i < st->ncols; i++) {
+		row = view_add_row(v);
+		view_set_text(v, row, 0, st->names[i]);
+		view_set_text(v, row, 1, st->types[i]);
+		if (r->fields[i] == NULL) {
+			view_set_text(v, row, 2, "NULL");
+			continue;
+		}
+		s = xstrndup(r->fields[i], r->lens[i]);
+		view_set_text(v, row, 2, s);
+		free(s);
+	}
+	return (0);
+}
+
+/* v or Enter: the cursor's row as column = value pairs, pushed on the back stack. */
+void
+sql_row_show(struct tui *t, struct sqlpane *st)
+{
+	struct view	*v;
+	uint64_t	 at = sql_cursor(st);
+	char		 title[64], *cause = NULL;
+
+	if (st->spool == NULL || sqlspool_rows(st->spool) == 0) {
+		tui_message(t, THEME_MUTED, "no row to show");
+		return;
+	}
+	if (!sql_window_frozen(st) || table_current(&st->pane->table) != SIZE_MAX)
+		at = st->win + table_current(&st->pane->table);
+	st->row_at = at;
+	snprintf(title, sizeof title, "row %llu", (unsigned long long)at + 1);
+	v = view_new(title);
+	view_add_column(v, "column", VIEW_TEXT);
+	view_add_column(v, "type", VIEW_TEXT);
+	view_add_column(v, "value", VIEW_TEXT);
+	view_free(st->row.own);
+	st->row.own = v;
+	if (sqlspool_read(st->spool, at, 1, sql_row_pairs, st, &cause) != 0) {
+		tui_message(t, THEME_ERROR, "%s", cause);
+		free(cause);
+	}
+	table_set_view(&st->row.table, v);
+	tui_show(t, &st->row, 1);
+	tui_message(t, THEME_MUTED, "row %llu of %llu (y copies the value, Esc goes back)",
+	    (unsigned long long)at + 1, (unsigned long long)sqlspool_rows(st->spool));
+}
+
+const struct pane_type pane_sql_row = {
+	.name = "Row",
+	.empty = "No row.",
+	.hints = "y copy value",
+};
+
+/* ------------------------------------------------------------ $EDITOR */
+
+/* C-e: leave curses, edit the query in $EDITOR on a temporary file, come back. */
+int
+sql_edit_external(struct tui *t, struct sqlpane *st, char **cause)
+{
+	const char	*editor = getenv("VISUAL");
+	char		*path, *cmd;
+	struct buf	 b;
+	char		 chunk[4096];
+	pid_t		 pid;
+	ssize_t		 n;
+	int		 fd, status;
+
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || *editor == '\0')
+		editor = "vi";
+	path = xprintf("%s/platform-tui-sql.XXXXXX.sql",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if ((fd = mkstemps(path, 4)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return (-1);
+	}
+	if (write(fd, sqledit_text(&st->edit), strlen(sqledit_text(&st->edit))) < 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		free(path);
+		return (-1);
+	}
+	close(fd);
+	cmd = xprintf("%s \"$1\"", editor);
+	def_prog_mode();
+	endwin();
+	/* The editor has the terminal: the loop waits, as a shell would. */
+	if ((pid = fork()) == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	free(cmd);
+	t->dirty = 1;
+	buf_init(&b);
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		while ((n = read(fd, chunk, sizeof chunk)) > 0)
+			buf_add(&b, chunk, (size_t)n);
+		close(fd);
+	}
+	unlink(path);
+	free(path);
+	if (pid == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		xasprintf(cause, "%s failed; the query is unchanged", editor);
+		buf_free(&b);
+		return (-1);
+	}
+	while (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	sqledit_set(&st->edit, buf_str(&b));
+	buf_free(&b);
+	st->focus = SQL_FOCUS_EDITOR;
+	return (0);
+}
+

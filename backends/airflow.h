@@ -122,6 +122,9 @@ struct af_op	*af_log_fetch(struct af_client *, const char *dag, const char *run,
 		     const char *task, int try_number, const char *token,
 		     af_done_cb, void *arg);
 
+/* An id made safe for a URL path segment (caller frees). */
+char		*af_escape_path(const char *);
+
 /* The exit status of DESIGN.md section 6 for a result. */
 enum cmd_exit	 af_exit_code(const struct af_result *);
 /* Is a run or task state final (success, failed, skipped, upstream_failed, removed)? */

@@ -194,6 +194,7 @@ af_log_report(struct af_job *j, struct af_result *r)
 	out.lines = lines;
 	out.nlines = n;
 	out.token = token;
+	out.try_number = j->try_number;
 	j->cb(&out, j->arg);
 	for (i = 0; i < n; i++)
 		free(lines[i]);

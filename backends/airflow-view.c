@@ -218,6 +218,15 @@ af_view_add_json(struct view *v, const char *kind, json_t *items, char **cause)
 	return (0);
 }
 
+/* Newest first: run_after in 3.x (manual runs may have no logical date); id before detection. */
+static const char *
+af_runs_order(struct af_client *cl)
+{
+	if (cl->version == AF_VERSION_UNKNOWN)
+		return ("-id");
+	return (cl->version == AF_VERSION_3 ? "-run_after" : "-execution_date");
+}
+
 /* Free a job that is out of the client's list. */
 void
 af_job_free(struct af_job *j)
@@ -484,7 +493,8 @@ af_grid_step(struct af_result *r, void *arg)
 	}
 	d = af_escape_path(j->dag);
 	path = xprintf("/dags/%s/dagRuns", d);
-	q = xprintf("limit=%d&offset=%zu&order_by=-id", AF_PAGE, j->nrunids);
+	q = xprintf("limit=%d&offset=%zu&order_by=%s", AF_PAGE, j->nrunids,
+	    af_runs_order(j->client));
 	j->op = af_request(j->client, "GET", path, q, NULL, af_grid_step, j);
 	free(q);
 	free(path);
@@ -561,7 +571,8 @@ af_job_main(struct af_job *j)
 		break;
 	case AF_JOB_RUNS:
 		path = xprintf("/dags/%s/dagRuns", d);
-		buf_printf(&q, "limit=%zu&offset=%zu&order_by=-id", j->limit, j->offset);
+		buf_printf(&q, "limit=%zu&offset=%zu&order_by=%s", j->limit, j->offset,
+		    af_runs_order(j->client));
 		break;
 	case AF_JOB_TASKS:
 		r = af_escape_path(j->run);

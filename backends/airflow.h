@@ -63,6 +63,7 @@ struct af_result {
 	char		**lines;	/* af_log_fetch: the new lines */
 	size_t		 nlines;
 	const char	*token;		/* continuation token for the next fetch, or NULL */
+	int		 try_number;	/* af_log_fetch: the try read */
 };
 
 typedef void (*af_done_cb)(struct af_result *, void *arg);

@@ -27,6 +27,7 @@ afc_free(struct afc *a)
 	free(a->token);
 	free(a->state);
 	json_decref(a->body);
+	buf_free(&a->text);
 	a->cmd->state = NULL;
 	a->cmd->cancel = NULL;
 	free(a);
@@ -55,6 +56,7 @@ afc_new(struct cmd *c)
 	}
 	a = xcalloc(1, sizeof *a);
 	a->cmd = c;
+	buf_init(&a->text);
 	a->http = http_new(c->env->loop);
 	if ((a->client = af_client_new(c->env->loop, a->http, c->env->inv, svc,
 	    &cause)) == NULL) {
@@ -357,11 +359,18 @@ static const struct cmd_entry afc_dag_unpause_entry = {
 };
 
 
+extern const struct cmd_entry af_trigger_entry, af_run_mark_entry;
+extern const struct cmd_entry af_task_log_entry, af_task_clear_entry;
+
 const struct cmd_entry *const af_commands[] = {
 	&afc_dag_list_entry,
 	&afc_dag_runs_entry,
 	&afc_dag_grid_entry,
 	&afc_dag_pause_entry,
 	&afc_dag_unpause_entry,
+	&af_trigger_entry,
+	&af_run_mark_entry,
+	&af_task_log_entry,
+	&af_task_clear_entry,
 	NULL
 };

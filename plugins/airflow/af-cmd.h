@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "backends/airflow.h"
+#include "core/buf.h"
 #include "core/cmd.h"
 #include "core/loop.h"
 
@@ -22,7 +23,7 @@ struct afc {
 	char			*state;		/* the last state printed */
 	int			 try_number;
 	json_t			*body;		/* a request kept for its second step */
-	void			*data;		/* the command's own */
+	struct buf		 text;		/* task log: lines kept for the result */
 };
 
 /* Every Airflow command's option spec starts with this. */

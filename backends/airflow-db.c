@@ -37,7 +37,8 @@ static const char *const af_db_sql[] = {
 	" extract(epoch FROM start_date)::bigint, extract(epoch FROM end_date)::bigint,"
 	" (extract(epoch FROM end_date - start_date) * 1000)::bigint, conf::text,"
 	" count(*) OVER ()"
-	" FROM dag_run WHERE dag_id = $1 ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint",
+	" FROM dag_run WHERE dag_id = $1"
+	" ORDER BY logical_date DESC NULLS FIRST, id DESC LIMIT $2::bigint OFFSET $3::bigint",
 	/* AF_JOB_TASKS: $1 dag, $2 run */
 	"SELECT task_id, state, try_number, extract(epoch FROM start_date)::bigint,"
 	" extract(epoch FROM end_date)::bigint, (duration * 1000)::bigint, hostname,"
@@ -45,10 +46,10 @@ static const char *const af_db_sql[] = {
 	" FROM task_instance WHERE dag_id = $1 AND run_id = $2 ORDER BY task_id, map_index",
 	/* AF_JOB_GRID: $1 dag, $2 runs; oldest run first */
 	"SELECT r.run_id, ti.task_id, ti.state FROM"
-	" (SELECT id, run_id FROM dag_run WHERE dag_id = $1 ORDER BY id DESC"
-	"  LIMIT $2::bigint) r"
+	" (SELECT id, run_id, logical_date FROM dag_run WHERE dag_id = $1"
+	"  ORDER BY logical_date DESC NULLS FIRST, id DESC LIMIT $2::bigint) r"
 	" LEFT JOIN task_instance ti ON ti.dag_id = $1 AND ti.run_id = r.run_id"
-	" ORDER BY r.id, ti.task_id",
+	" ORDER BY r.logical_date NULLS LAST, r.id, ti.task_id",
 };
 
 /* The column types of af_view_new, so numbers go in as numbers. */
@@ -73,22 +74,29 @@ af_db_fill(struct af_job *j, PGresult *res)
 	}
 }
 
-/* Runs become columns as they appear, tasks rows. */
+/* Runs become columns (all first: a view takes no column after rows), tasks rows. */
 static void
 af_db_grid(struct af_job *j, PGresult *res)
 {
 	struct view	*v = j->view;
 	const char	*run, *task, *last = NULL;
-	ssize_t		 col = 0;
-	size_t		 row;
+	size_t		 row, col = 0;
 	int		 i;
 
 	for (i = 0; i < PQntuples(res); i++) {
 		run = PQgetvalue(res, i, 0);
 		if (last == NULL || strcmp(last, run) != 0) {
-			col = view_add_column(v, run, VIEW_STATE);
+			view_add_column(v, run, VIEW_STATE);
 			last = run;
 			j->total++;
+		}
+	}
+	last = NULL;
+	for (i = 0; i < PQntuples(res); i++) {
+		run = PQgetvalue(res, i, 0);
+		if (last == NULL || strcmp(last, run) != 0) {
+			col++;
+			last = run;
 		}
 		if (PQgetisnull(res, i, 1))
 			continue;

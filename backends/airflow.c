@@ -187,6 +187,13 @@ af_client_name(const struct af_client *cl)
 	return (cl->name);
 }
 
+/* Changing commands say "read-only" when the API is down but this is known. */
+const char *
+af_client_db(const struct af_client *cl)
+{
+	return (cl->db.name);
+}
+
 /* Commands take -t; the TUI uses the inventory's. */
 void
 af_client_timeout(struct af_client *cl, int ms)
@@ -329,8 +336,13 @@ af_op_transport(struct af_op *op, const struct http_result *res)
 		return (0);
 	msg = xprintf("%s: %s", op->client->name, res->message != NULL ? res->message :
 	    http_error_string(res->error));
-	if (strcmp(op->method, "GET") != 0 && op->client->db.host != NULL)
+	if (strcmp(op->method, "GET") != 0 && op->client->db.host != NULL) {
+		free(msg);
+		msg = xprintf("%s is unreachable (%s): only its metadata database %s can "
+		    "be read, read-only: refused", op->client->name, res->message != NULL ?
+		    res->message : http_error_string(res->error), op->client->db.name);
 		af_op_fail(op, AF_ERR_READ_ONLY, 0, msg);
+	}
 	else
 		af_op_fail(op, AF_ERR_UNREACHABLE, 0, msg);
 	free(msg);

@@ -80,6 +80,8 @@ enum af_version	 af_client_version(const struct af_client *);
 /* The last request fell back to the metadata database. */
 int		 af_client_read_only(const struct af_client *);
 const char	*af_client_name(const struct af_client *);
+/* The metadata database service it falls back to, or NULL. */
+const char	*af_client_db(const struct af_client *);
 /* Request timeout in milliseconds (0 = http.c's default). */
 void		 af_client_timeout(struct af_client *, int ms);
 

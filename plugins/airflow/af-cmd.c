@@ -88,6 +88,14 @@ afc_end(struct afc *a)
 void
 afc_fail(struct afc *a, const struct af_result *r)
 {
+	if (r->error == AF_ERR_UNREACHABLE && (a->cmd->entry->flags & CMD_CHANGES) &&
+	    af_client_db(a->client) != NULL) {
+		cmd_error(a->cmd, CMD_EXIT_REFUSED, "%s: %s; only its metadata database %s "
+		    "can be read, read-only: refused", a->cmd->entry->name,
+		    r->message != NULL ? r->message : "unreachable", af_client_db(a->client));
+		afc_end(a);
+		return;
+	}
 	cmd_error(a->cmd, af_exit_code(r), "%s: %s", a->cmd->entry->name,
 	    r->message != NULL ? r->message : "failed");
 	afc_end(a);

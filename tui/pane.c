@@ -22,7 +22,6 @@
 #include "tui/keys.h"
 #include "tui/tui.h"
 
-static const char *const pane_kinds_dags[] = { "airflow", NULL };
 static const char *const pane_kinds_spark[] = { "kube", "spark", "k3s", "jupyter", NULL };
 static const char *const pane_kinds_sql[] = { "clickhouse", "postgres", "postgresql", NULL };
 static const char *const pane_kinds_s3[] = { "s3", "minio", NULL };
@@ -333,13 +332,17 @@ pane_kind_build(struct tui *t, struct pane *p)
 	pane_set_view(t, p, v);
 }
 
+static void	pane_kind_refresh(struct tui *, struct pane *);
+
+/* The generic service panes follow the probes; a pane with its own loader does not. */
 void
 pane_status_changed(struct tui *t)
 {
 	size_t	i;
 
 	for (i = 1; i < t->npanes; i++) {
-		if (t->panes[i].type->kinds != NULL)
+		if (t->panes[i].type->kinds != NULL &&
+		    t->panes[i].type->reload == pane_kind_refresh)
 			pane_kind_build(t, &t->panes[i]);
 	}
 }
@@ -350,13 +353,6 @@ pane_kind_refresh(struct tui *t, struct pane *p)
 	(void)p;
 	pane_overview_refresh(t, &t->panes[0]);
 }
-
-static const struct pane_type pane_dags = {
-	.name = "DAGs",
-	.kinds = pane_kinds_dags,
-	.empty = "No Airflow in the inventory.",
-	.reload = pane_kind_refresh,
-};
 
 static const struct pane_type pane_spark = {
 	.name = "Spark",
@@ -441,6 +437,7 @@ pane_add_all(struct tui *t)
 
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
+	pane_dags_register();	/* the Airflow panes' commands (tui/pane-af-cmd.c) */
 	pane_init(&t->help, &pane_help);
 }
 
@@ -479,6 +476,10 @@ pane_draw_down(struct tui *t, struct pane *p, int y)
 void
 pane_draw(struct tui *t, struct pane *p, int y, int h)
 {
+	if (p->type->draw != NULL) {
+		p->type->draw(t, p, y, h);
+		return;
+	}
 	if (p->table.view != NULL && p->table.view->nrows > 0) {
 		table_draw(&p->table, y, 0, h, COLS);
 		if ((size_t)h > p->table.view->nrows + 4)

@@ -29,6 +29,8 @@ struct pane_type {
 	void			(*open)(struct tui *, struct pane *, size_t row);
 	/* Free the pane's own state. Optional. */
 	void			(*free)(struct pane *);
+	/* Draw the main area instead of the table alone. Optional. */
+	void			(*draw)(struct tui *, struct pane *, int y, int h);
 };
 
 struct pane {
@@ -54,6 +56,7 @@ struct tui {
 	int			 refresh_ms;	/* backs off while nothing changes */
 	int			 quit;
 	int			 dirty;
+	int			 suspended;	/* a child has the terminal ($EDITOR): no drawing */
 
 	struct pane		 panes[TUI_MAX_PANES];
 	size_t			 npanes;	/* in the tab bar */
@@ -97,6 +100,10 @@ void		 pane_status_changed(struct tui *);
 void		 pane_help_build(struct tui *);
 extern const struct pane_type pane_overview;
 extern const struct pane_type pane_result;
+
+/* tui/pane-dags.c: the Airflow panes (DAGs; Runs, Grid and Task log pushed from it) */
+extern const struct pane_type pane_dags;
+void		 pane_dags_register(void);
 
 /* tui/tui-cmd.c */
 void		 tui_cmd_register(void);

@@ -300,7 +300,7 @@ pane_af_draw_title(struct tui *t, struct pane_af_live *l, int y, const char *wha
 	attrset(theme_attr(THEME_NORMAL));
 	if (what != NULL) {
 		move(y, x);
-		x += table_put_text(" \xe2\x80\xba ", 3);
+		x += table_put_text(pane_af_sep(), 3);
 		move(y, x);
 		x += table_put_text(what, COLS / 2);
 	}
@@ -325,6 +325,13 @@ pane_af_draw_title(struct tui *t, struct pane_af_live *l, int y, const char *wha
 		mvaddstr(y, COLS - (int)strlen(right) - 1, right);
 	attrset(A_NORMAL);
 	return (1);
+}
+
+/* Between the parts of the context line: a guillemet where the terminal has UTF-8. */
+const char *
+pane_af_sep(void)
+{
+	return (theme_utf8() ? " \xe2\x80\xba " : " > ");
 }
 
 /* A cell's text by column name (numbers formatted); NULL when absent. */

@@ -71,6 +71,7 @@ int		 pane_af_draw_title(struct tui *, struct pane_af_live *, int y,
 const char	*pane_af_cell(const struct view *, size_t row, const char *col);
 int		 pane_af_state_role(const char *);
 const char	*pane_af_state_glyph(const char *);
+const char	*pane_af_sep(void);
 
 /* tui/pane-dags.c */
 extern const struct pane_type pane_af_runs;

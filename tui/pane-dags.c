@@ -247,7 +247,7 @@ pane_dags_draw(struct tui *t, struct pane *p, int y, int h)
 
 	p->table.hooks = &pane_dags_hooks;
 	p->table.hooks_arg = p;
-	what = l->runs ? xprintf("%s \xe2\x80\xba runs", af->dag) : xstrdup("DAGs");
+	what = l->runs ? xprintf("%s%sruns", af->dag, pane_af_sep()) : xstrdup("DAGs");
 	pane_af_draw_title(t, &l->live, y, what);
 	free(what);
 	if (p->own == NULL) {

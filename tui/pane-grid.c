@@ -296,7 +296,7 @@ pane_grid_draw(struct tui *t, struct pane *p, int y, int h)
 	size_t			 top, r, c, nruns, vis;
 	int			 lw = 4, body, i, x, cur, bold;
 
-	what = xprintf("%s \xe2\x80\xba grid", af->dag != NULL ? af->dag : "");
+	what = xprintf("%s%sgrid", af->dag != NULL ? af->dag : "", pane_af_sep());
 	pane_af_draw_title(t, &g->live, y, what);
 	free(what);
 	if (v == NULL || v->ncols < 1) {

@@ -231,8 +231,9 @@ pane_log_draw(struct tui *t, struct pane *p, int y, int h)
 	size_t			 top, pos, r;
 	int			 body = h - 2, line, used, rows, attr;
 
-	what = xprintf("%s \xe2\x80\xba %s \xe2\x80\xba %s \xe2\x80\xba log", af->dag,
-	    af->run != NULL ? af->run : "", af->task != NULL ? af->task : "");
+	what = xprintf("%s%s%s%s%s%slog", af->dag, pane_af_sep(),
+	    af->run != NULL ? af->run : "", pane_af_sep(), af->task != NULL ? af->task : "",
+	    pane_af_sep());
 	pane_af_draw_title(t, &l->live, y, what);
 	free(what);
 	for (line = y + 1; line < y + h; line++) {

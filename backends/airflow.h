@@ -63,6 +63,7 @@ struct af_result {
 	char		**lines;	/* af_log_fetch: the new lines */
 	size_t		 nlines;
 	const char	*token;		/* continuation token for the next fetch, or NULL */
+	int		 try_number;	/* af_log_fetch: the try read */
 };
 
 typedef void (*af_done_cb)(struct af_result *, void *arg);
@@ -121,6 +122,9 @@ struct af_op	*af_tasks_view(struct af_client *, const char *dag, const char *run
 struct af_op	*af_log_fetch(struct af_client *, const char *dag, const char *run,
 		     const char *task, int try_number, const char *token,
 		     af_done_cb, void *arg);
+
+/* An id made safe for a URL path segment (caller frees). */
+char		*af_escape_path(const char *);
 
 /* The exit status of DESIGN.md section 6 for a result. */
 enum cmd_exit	 af_exit_code(const struct af_result *);

@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/xmalloc.h"
+#include "plugins/airflow/af-cmd.h"
 #include "plugins/plugin.h"
 
 static const char *const airflow_kinds[] = { "airflow", NULL };
@@ -53,6 +54,7 @@ const struct plugin plugin_airflow = {
 	.description = "Airflow 2.x and 3.x: DAGs, runs, tasks",
 	.kinds = airflow_kinds,
 	.caps = PLUGIN_CAP_HEALTH,
+	.commands = af_commands,
 	.health_path = "/api/v2/monitor/health",
 	.health_judge = airflow_health_judge,
 };

@@ -86,6 +86,7 @@ ok $? "the new run's last task turns success within a minute"
 like "$(screen)" 'try [0-9]+' "the detail line has the try number"
 first=$(screen | grep -E "^[a-z_]+ +.*(■|#) *$" | head -1)
 like "$first" '.' "the grid draws state marks"
+[ -n "${DAGPANE_SHOW:-}" ] && screen >"$DAGPANE_SHOW"
 
 keys Enter
 wait_for "$dag › $run › [a-z_]+ › log" 5
@@ -102,7 +103,7 @@ like "$(screen)" 'lines  task ' "the status line names the task's state"
 keys Escape
 wait_for "$dag › grid" 3
 ok $? "Esc goes back to the grid"
-keys q q q q q
+keys q q q q q q q
 sleep 1
 like "$(screen)" 'exit=0' "q goes back, and quits at the top"
 

@@ -62,6 +62,28 @@ static const struct {
 	{ "S", NULL, "sort --reverse", "reverse the sort" },
 	{ "r", NULL, "refresh", "refresh now" },
 	{ "C-l", NULL, "redraw", "redraw the screen" },
+	/* The Airflow panes (tui/pane-dags.c, tui/pane-grid.c, tui/pane-log.c). */
+	{ "t", "DAGs", "airflow trigger", "trigger the DAG (the command on the prompt)" },
+	{ "T", "DAGs", "airflow trigger --edit", "trigger the DAG, conf in $EDITOR" },
+	{ "p", "DAGs", "airflow pause", "pause (asked first) or unpause the DAG" },
+	{ "m", "Runs", "airflow mark success", "mark the run success (asked first)" },
+	{ "f", "Runs", "airflow mark failed", "mark the run failed (asked first)" },
+	{ "c", "Runs", "airflow clear", "clear the run: the list, then the question" },
+	{ "h", "Grid", "grid left", "the older run" },
+	{ "Left", "Grid", "grid left", "the older run" },
+	{ "l", "Grid", "grid right", "the newer run" },
+	{ "Right", "Grid", "grid right", "the newer run" },
+	{ "c", "Grid", "airflow clear", "clear the task instance: the list, then the question" },
+	{ "m", "Grid", "airflow mark success", "mark the run success (asked first)" },
+	{ "f", "Grid", "airflow mark failed", "mark the run failed (asked first)" },
+	{ "/", "Task log", "prompt \"log search \"", "search the log" },
+	{ "n", "Task log", "log search", "the next match" },
+	{ "N", "Task log", "log search --reverse", "the previous match" },
+	{ "e", "Task log", "log error", "the next error line" },
+	{ "E", "Task log", "log error --reverse", "the previous error line" },
+	{ "w", "Task log", "log wrap", "wrap long lines, or not" },
+	{ "F", "Task log", "log follow", "follow the log, or stop" },
+	{ "c", "Task log", "airflow clear", "clear the task instance: the list, then the question" },
 };
 
 /* Named keys: curses codes and the names bind takes. */

@@ -23,7 +23,6 @@
 #include "tui/pane-sql.h"
 #include "tui/tui.h"
 
-static const char *const pane_kinds_dags[] = { "airflow", NULL };
 static const char *const pane_kinds_spark[] = { "kube", "spark", "k3s", "jupyter", NULL };
 static const char *const pane_kinds_s3[] = { "s3", "minio", NULL };
 
@@ -333,14 +332,18 @@ pane_kind_build(struct tui *t, struct pane *p)
 	pane_set_view(t, p, v);
 }
 
+static void	pane_kind_refresh(struct tui *, struct pane *);
+
+/* The generic service panes follow the probes; a pane with its own loader does not. */
 void
 pane_status_changed(struct tui *t)
 {
 	size_t	i;
 
 	for (i = 1; i < t->npanes; i++) {
-		/* A pane that draws itself shows its own content, not the services. */
-		if (t->panes[i].type->kinds != NULL && t->panes[i].type->draw == NULL)
+		/* Panes with content of their own keep it; the others list services. */
+		if (t->panes[i].type->kinds != NULL && t->panes[i].type->draw == NULL &&
+		    t->panes[i].type->reload == pane_kind_refresh)
 			pane_kind_build(t, &t->panes[i]);
 	}
 }
@@ -351,13 +354,6 @@ pane_kind_refresh(struct tui *t, struct pane *p)
 	(void)p;
 	pane_overview_refresh(t, &t->panes[0]);
 }
-
-static const struct pane_type pane_dags = {
-	.name = "DAGs",
-	.kinds = pane_kinds_dags,
-	.empty = "No Airflow in the inventory.",
-	.reload = pane_kind_refresh,
-};
 
 static const struct pane_type pane_spark = {
 	.name = "Spark",
@@ -436,6 +432,7 @@ pane_add_all(struct tui *t)
 	pane_sql_register();
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
+	pane_dags_register();	/* the Airflow panes' commands (tui/pane-af-cmd.c) */
 	pane_init(&t->help, &pane_help);
 }
 

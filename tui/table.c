@@ -350,6 +350,8 @@ table_draw_row(struct table *t, const struct table_cell *cells, const int *cw,
 	attr = cur ? theme_attr(THEME_SELECTION) : (int)A_NORMAL;
 	if (marked)
 		attr |= A_BOLD;
+	if (t->hooks != NULL && t->hooks->row_attr != NULL)
+		attr |= t->hooks->row_attr(t->hooks_arg, r);
 	attrset(attr);
 	move(line, x);
 	printw("%*s", w, "");
@@ -358,6 +360,12 @@ table_draw_row(struct table *t, const struct table_cell *cells, const int *cw,
 	col = x + gutter;
 	for (c = 0; c < v->ncols && col < x + w; c++) {
 		cell = &cells[c];
+		if (t->hooks != NULL && t->hooks->cell != NULL && t->hooks->cell(t->hooks_arg,
+		    r, c, line, col, cw[c] < x + w - col ? cw[c] : x + w - col, cur)) {
+			attrset(attr);
+			col += cw[c] + TABLE_GAP;
+			continue;
+		}
 		if (cell->s == NULL) {
 			/* Not known yet: a probe or a page is still on its way. */
 			if (!cur)

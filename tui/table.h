@@ -12,6 +12,18 @@
 
 struct view;
 
+/*
+ * What a pane may add to the widget's drawing: an attribute for a row (a
+ * change shown in bold for a while) and cells it draws itself (several
+ * coloured state marks in one cell). Optional slots are NULL.
+ */
+struct table_hooks {
+	int	(*row_attr)(void *arg, size_t row);	/* extra attributes, or 0 */
+	/* Draw view cell (row, col) in w cells at (y, x); 0 leaves it to the widget. */
+	int	(*cell)(void *arg, size_t row, size_t col, int y, int x, int w,
+		    int cursor);
+};
+
 struct table {
 	const struct view	*view;		/* borrowed; the model's view */
 	size_t			 top;		/* obsolete: ignored, the model has the cursor */
@@ -20,6 +32,8 @@ struct table {
 	char			*title;		/* owned: the view's title, to know a refresh */
 	size_t			 ncols;		/* and its column count */
 	int			 body;		/* rows drawn last time: a page */
+	const struct table_hooks *hooks;	/* or NULL */
+	void			*hooks_arg;	/* passed to the hooks */
 };
 
 void	table_init(struct table *);

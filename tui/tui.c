@@ -417,7 +417,7 @@ tui_draw_hints(struct tui *t)
 static void
 tui_draw(struct tui *t)
 {
-	if (!t->dirty)
+	if (!t->dirty || t->suspended)
 		return;
 	t->dirty = 0;
 	tui_check_size();

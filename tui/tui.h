@@ -60,6 +60,7 @@ struct tui {
 	int			 refresh_ms;	/* backs off while nothing changes */
 	int			 quit;
 	int			 dirty;
+	int			 suspended;	/* a child has the terminal ($EDITOR): no drawing */
 
 	struct pane		 panes[TUI_MAX_PANES];
 	size_t			 npanes;	/* in the tab bar */
@@ -103,6 +104,10 @@ void		 pane_status_changed(struct tui *);
 void		 pane_help_build(struct tui *);
 extern const struct pane_type pane_overview;
 extern const struct pane_type pane_result;
+
+/* tui/pane-dags.c: the Airflow panes (DAGs; Runs, Grid and Task log pushed from it) */
+extern const struct pane_type pane_dags;
+void		 pane_dags_register(void);
 
 /* tui/tui-cmd.c */
 void		 tui_cmd_register(void);

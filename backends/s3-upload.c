@@ -141,8 +141,6 @@ s3_upload_complete(struct s3_op *op)
 	q = xprintf("uploadId=%s", e);
 	op->next = s3_upload_complete_done;
 	s3_upload_xml(op);
-	free(op->content_type);
-	op->content_type = xstrdup("application/xml");
 	s3_op_send(op, "POST", op->bucket, op->key, op->keylen, q, b.data, b.len, NULL, 0);
 	free(e);
 	free(q);

@@ -626,7 +626,7 @@ s3cmd_rm_exec(struct cmd *c)
 
 	if ((r = s3cmd_open(c)) == NULL)
 		return (CMD_RETURN_NORMAL);
-	if (s3cmd_uri(r, c->argv[0], 1) != 0) {
+	if (s3cmd_uri(r, c->argv[0], !cmd_flag(c, "recursive")) != 0) {
 		s3cmd_free(r);
 		return (CMD_RETURN_NORMAL);
 	}

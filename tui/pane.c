@@ -20,12 +20,12 @@
 #include "core/xmalloc.h"
 #include "plugins/platform/status.h"
 #include "tui/keys.h"
+#include "tui/pane-s3.h"
 #include "tui/pane-sql.h"
 #include "tui/tui.h"
 
 static const char *const pane_kinds_dags[] = { "airflow", NULL };
 static const char *const pane_kinds_spark[] = { "kube", "spark", "k3s", "jupyter", NULL };
-static const char *const pane_kinds_s3[] = { "s3", "minio", NULL };
 
 void
 pane_init(struct pane *p, const struct pane_type *type)
@@ -366,13 +366,6 @@ static const struct pane_type pane_spark = {
 	.reload = pane_kind_refresh,
 };
 
-static const struct pane_type pane_s3 = {
-	.name = "S3",
-	.kinds = pane_kinds_s3,
-	.empty = "No S3 storage in the inventory.",
-	.reload = pane_kind_refresh,
-};
-
 /* ------------------------------------------------------------ Result and Help */
 
 const struct pane_type pane_result = {
@@ -434,6 +427,7 @@ pane_add_all(struct tui *t)
 	size_t	i;
 
 	pane_sql_register();
+	pane_s3_register();
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
 	pane_init(&t->help, &pane_help);

@@ -20,11 +20,11 @@
 #include "core/xmalloc.h"
 #include "plugins/platform/status.h"
 #include "tui/keys.h"
+#include "tui/pane-s3.h"
 #include "tui/pane-sql.h"
 #include "tui/tui.h"
 
 static const char *const pane_kinds_spark[] = { "kube", "spark", "k3s", "jupyter", NULL };
-static const char *const pane_kinds_s3[] = { "s3", "minio", NULL };
 
 void
 pane_init(struct pane *p, const struct pane_type *type)
@@ -362,13 +362,6 @@ static const struct pane_type pane_spark = {
 	.reload = pane_kind_refresh,
 };
 
-static const struct pane_type pane_s3 = {
-	.name = "S3",
-	.kinds = pane_kinds_s3,
-	.empty = "No S3 storage in the inventory.",
-	.reload = pane_kind_refresh,
-};
-
 /* ------------------------------------------------------------ Result and Help */
 
 const struct pane_type pane_result = {
@@ -430,6 +423,7 @@ pane_add_all(struct tui *t)
 	size_t	i;
 
 	pane_sql_register();
+	pane_s3_register();
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
 	pane_dags_register();	/* the Airflow panes' commands (tui/pane-af-cmd.c) */

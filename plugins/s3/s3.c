@@ -3,6 +3,8 @@
 
 #include "plugins/plugin.h"
 
+extern const struct cmd_entry *const s3_commands[];
+
 static const char *const s3_kinds[] = { "s3", "minio", NULL };
 
 const struct plugin plugin_s3 = {
@@ -12,5 +14,6 @@ const struct plugin plugin_s3 = {
 	.description = "S3-compatible object storage",
 	.kinds = s3_kinds,
 	.caps = PLUGIN_CAP_HEALTH,
+	.commands = s3_commands,
 	.health_path = "/minio/health/live",
 };

@@ -342,6 +342,13 @@ s3_delete(struct s3 *s3, const char *bucket, const char *const *keys,
 
 	op = s3_op_new(s3, S3_KIND_DELETE, done, arg);
 	op->next = s3_delete_next;
+	if (n == 1) {
+		/* One key: a plain DELETE, which also takes keys XML cannot carry. */
+		op->count = 1;
+		op->bucket = xstrdup(bucket);
+		s3_op_send(op, "DELETE", bucket, keys[0], keylens[0], "", NULL, 0, NULL, 0);
+		return (op);
+	}
 	op->xml = s3_xml_new(&cb, op);
 	op->content_type = xstrdup("application/xml");
 	buf_init(&b);

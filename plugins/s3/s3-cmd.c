@@ -43,6 +43,8 @@ struct s3_run {
 	size_t		*keylens;
 	size_t		 nkeys;
 	int		 listing_done;	/* rm: the listing ended */
+	size_t		 at;		/* rm: next key when one by one */
+	int		 singly;	/* rm: keys XML cannot carry: DELETE each */
 };
 
 /* Free a run and what it holds. */
@@ -551,6 +553,8 @@ fail:
 }
 
 static void	s3cmd_rm_more(struct s3_run *);
+static int	s3cmd_rm_page(const struct s3_page *, void *);
+static void	s3cmd_rm_listed(const struct s3_result *, void *);
 
 /* A batch was deleted: the next, or the end. */
 static void
@@ -560,6 +564,12 @@ s3cmd_rm_deleted(const struct s3_result *res, void *arg)
 	size_t		 i;
 
 	r->op = NULL;
+	if (res->status == S3_OK && r->singly && ++r->at < r->nkeys) {
+		r->objects += res->count;
+		r->op = s3_delete(r->s3, r->bucket, (const char *const *)&r->keys[r->at],
+		    &r->keylens[r->at], 1, s3cmd_rm_deleted, r);
+		return;
+	}
 	for (i = 0; i < r->nkeys; i++)
 		free(r->keys[i]);
 	r->nkeys = 0;
@@ -568,6 +578,16 @@ s3cmd_rm_deleted(const struct s3_result *res, void *arg)
 		return;
 	}
 	r->objects += res->count;
+	if (r->listing_done == 0 && cmd_flag(r->cmd, "recursive")) {
+		/* The batch was full: list again from the start, what is left. */
+		struct s3_list_options o;
+
+		memset(&o, 0, sizeof o);
+		o.prefix = r->key;
+		r->listing_done = 1;
+		r->op = s3_list(r->s3, r->bucket, &o, s3cmd_rm_page, s3cmd_rm_listed, r);
+		return;
+	}
 	cmd_message(r->cmd, "deleted %llu objects", (unsigned long long)r->objects);
 	s3cmd_end(r, res);
 }
@@ -587,7 +607,11 @@ s3cmd_rm_page(const struct s3_page *pg, void *arg)
 		r->keys[r->nkeys] = xstrndup(pg->objects[i].key, pg->objects[i].keylen);
 		r->keylens[r->nkeys++] = pg->objects[i].keylen;
 	}
-	return (r->nkeys >= 1000 ? -1 : 0);
+	if (r->nkeys >= 1000) {
+		r->listing_done = 0;	/* more may follow */
+		return (-1);
+	}
+	return (0);
 }
 
 /* The listing of one batch ended. */
@@ -601,6 +625,11 @@ s3cmd_rm_listed(const struct s3_result *res, void *arg)
 		s3cmd_end(r, res);
 		return;
 	}
+	if (r->nkeys == 0 && r->objects > 0) {
+		cmd_message(r->cmd, "deleted %llu objects", (unsigned long long)r->objects);
+		s3cmd_end(r, NULL);
+		return;
+	}
 	s3cmd_rm_more(r);
 }
 
@@ -608,13 +637,22 @@ s3cmd_rm_listed(const struct s3_result *res, void *arg)
 static void
 s3cmd_rm_more(struct s3_run *r)
 {
+	size_t i, j;
+
 	if (r->nkeys == 0) {
 		cmd_message(r->cmd, "nothing to delete");
 		s3cmd_end(r, NULL);
 		return;
 	}
+	/* XML 1.0 cannot carry most control characters: such keys go one by one. */
+	r->singly = 0;
+	r->at = 0;
+	for (i = 0; i < r->nkeys; i++)
+		for (j = 0; j < r->keylens[i]; j++)
+			if ((unsigned char)r->keys[i][j] < 0x20)
+				r->singly = 1;
 	r->op = s3_delete(r->s3, r->bucket, (const char *const *)r->keys, r->keylens,
-	    r->nkeys, s3cmd_rm_deleted, r);
+	    r->singly ? 1 : r->nkeys, s3cmd_rm_deleted, r);
 }
 
 /* s3 rm [-r] s3://bucket/key-or-prefix */
@@ -635,6 +673,7 @@ s3cmd_rm_exec(struct cmd *c)
 	if (cmd_flag(c, "recursive")) {
 		memset(&o, 0, sizeof o);
 		o.prefix = r->key;
+		r->listing_done = 1;
 		r->op = s3_list(r->s3, r->bucket, &o, s3cmd_rm_page, s3cmd_rm_listed, r);
 		return (CMD_RETURN_WAIT);
 	}

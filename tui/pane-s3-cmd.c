@@ -768,34 +768,6 @@ s3_cmd_go(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
-static const char s3_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* OSC 52: the terminal (and tmux with set-clipboard) puts it on the clipboard. */
-static void
-s3_osc52(const char *s, size_t len)
-{
-	struct buf	b;
-	size_t		i;
-	uint32_t	v;
-
-	buf_init(&b);
-	buf_adds(&b, "\033]52;c;");
-	for (i = 0; i < len; i += 3) {
-		v = (uint32_t)(unsigned char)s[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)(unsigned char)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= (unsigned char)s[i + 2];
-		buf_addc(&b, s3_b64[(v >> 18) & 63]);
-		buf_addc(&b, s3_b64[(v >> 12) & 63]);
-		buf_addc(&b, i + 1 < len ? s3_b64[(v >> 6) & 63] : '=');
-		buf_addc(&b, i + 2 < len ? s3_b64[v & 63] : '=');
-	}
-	buf_addc(&b, '\a');
-	(void)!write(STDOUT_FILENO, b.data, b.len);
-	buf_free(&b);
-}
 
 /* s3 link [--expires D]: a presigned GET of the cursor's object, to the clipboard. */
 static enum cmd_retval
@@ -829,7 +801,7 @@ s3_cmd_link(struct cmd *c)
 		free(cause);
 		return (CMD_RETURN_NORMAL);
 	}
-	s3_osc52(url, strlen(url));
+	tui_osc52(url, strlen(url));
 	util_format_duration(dur, sizeof dur, (int64_t)ms);
 	cmd_message(c, "copied, valid %s: %s", dur, url);
 	free(url);

@@ -174,34 +174,6 @@ sql_cmd_connect(struct cmd *c)
 
 /* ------------------------------------------------------------ yank */
 
-static const char sql_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* OSC 52: the terminal (and tmux with set-clipboard) puts it on the clipboard. */
-static void
-sql_osc52(const char *s, size_t len)
-{
-	struct buf	b;
-	size_t		i;
-	uint32_t	v;
-
-	buf_init(&b);
-	buf_adds(&b, "\033]52;c;");
-	for (i = 0; i < len; i += 3) {
-		v = (uint32_t)(unsigned char)s[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)(unsigned char)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= (unsigned char)s[i + 2];
-		buf_addc(&b, sql_b64[(v >> 18) & 63]);
-		buf_addc(&b, sql_b64[(v >> 12) & 63]);
-		buf_addc(&b, i + 1 < len ? sql_b64[(v >> 6) & 63] : '=');
-		buf_addc(&b, i + 2 < len ? sql_b64[v & 63] : '=');
-	}
-	buf_addc(&b, '\a');
-	(void)write(STDOUT_FILENO, b.data, b.len);
-	buf_free(&b);
-}
 
 struct sql_yank {
 	ssize_t		 col;		/* -1: the whole row as TSV */
@@ -277,7 +249,7 @@ sql_cmd_yank(struct cmd *c)
 		buf_free(&y.out);
 		return (CMD_RETURN_NORMAL);
 	}
-	sql_osc52(y.out.data != NULL ? y.out.data : "", y.out.len);
+	tui_osc52(y.out.data != NULL ? y.out.data : "", y.out.len);
 	cmd_message(c, "yanked: %.*s%s", y.out.len > 200 ? 200 : (int)y.out.len,
 	    y.out.data != NULL ? y.out.data : "", y.out.len > 200 ? "..." : "");
 	buf_free(&y.out);

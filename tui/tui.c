@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/cmd.h"
+#include "core/digest.h"
 #include "core/cmdline.h"
 #include "core/inventory.h"
 #include "core/loop.h"
@@ -44,6 +46,23 @@ tui_message(struct tui *t, enum theme_role role, const char *fmt, ...)
 	va_end(ap);
 	t->message_role = role;
 	t->dirty = 1;
+}
+
+/* Put text on the terminal's clipboard with OSC 52 (tmux passes it on with
+ * set-clipboard): how the panes copy a cell or a link over SSH. */
+void
+tui_osc52(const char *s, size_t len)
+{
+	struct buf	 b;
+	char		*enc;
+
+	enc = xmalloc(4 * ((len + 2) / 3) + 1);
+	digest_base64((const unsigned char *)s, len, enc);
+	buf_init(&b);
+	buf_printf(&b, "\033]52;c;%s\a", enc);
+	(void)!write(STDOUT_FILENO, b.data, b.len);
+	buf_free(&b);
+	free(enc);
 }
 
 /* Rows in a page of the main area. */

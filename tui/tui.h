@@ -90,6 +90,7 @@ int		 tui_back(struct tui *);
 void		 tui_quit(struct tui *);
 void		 tui_open_prompt(struct tui *, const char *text);
 size_t		 tui_page(void);
+void		 tui_osc52(const char *, size_t);
 
 /* tui/pane.c */
 void		 pane_init(struct pane *, const struct pane_type *);

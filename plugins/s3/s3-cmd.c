@@ -24,31 +24,10 @@
 #include "core/view.h"
 #include "core/xmalloc.h"
 
-struct s3_run {
-	struct cmd	*cmd;
-	struct http	*http;
-	struct s3	*s3;
-	struct s3_op	*op;		/* in flight */
-	char		*secret;	/* resolved, wiped on free */
-	char		*url;
-	char		*bucket;
-	char		*key;		/* or prefix */
-	int		 stream;	/* print pages as they come (scripted tsv) */
-	int		 du;		/* sum instead of listing */
-	uint64_t	 objects;
-	uint64_t	 bytes;
-	int		 fd;		/* cp down: the local file */
-	char		*local;
-	char		**keys;		/* rm: one batch */
-	size_t		*keylens;
-	size_t		 nkeys;
-	int		 listing_done;	/* rm: the listing ended */
-	size_t		 at;		/* rm: next key when one by one */
-	int		 singly;	/* rm: keys XML cannot carry: DELETE each */
-};
+#include "plugins/s3/s3-cmd.h"
 
 /* Free a run and what it holds. */
-static void
+void
 s3cmd_free(struct s3_run *r)
 {
 	size_t i;
@@ -71,6 +50,7 @@ s3cmd_free(struct s3_run *r)
 	free(r->keylens);
 	if (r->fd >= 0)
 		close(r->fd);
+	s3copy_free(r->copy);
 	free(r);
 }
 
@@ -115,7 +95,7 @@ s3cmd_aws_file(const char *profile, const char *name)
 }
 
 /* The s3 service (--service or the first of kind s3) and its credentials. */
-static struct s3_run *
+struct s3_run *
 s3cmd_open(struct cmd *c)
 {
 	const struct inventory		*inv = c->env->inv;
@@ -189,7 +169,7 @@ s3cmd_open(struct cmd *c)
 }
 
 /* Parse the s3:// argument into the run. */
-static int
+int
 s3cmd_uri(struct s3_run *r, const char *arg, int need_key)
 {
 	char *cause = NULL;
@@ -224,7 +204,7 @@ s3cmd_exit(enum s3_status st)
 }
 
 /* End the command: the error if any, then free. */
-static void
+void
 s3cmd_end(struct s3_run *r, const struct s3_result *res)
 {
 	struct cmd *c = r->cmd;
@@ -240,7 +220,7 @@ s3cmd_end(struct s3_run *r, const struct s3_result *res)
 }
 
 /* Cancel from the front end (^C, a closed pane). */
-static void
+void
 s3cmd_cancel(struct cmd *c)
 {
 	struct s3_run *r = c->state;
@@ -429,7 +409,7 @@ s3cmd_stat_exec(struct cmd *c)
 }
 
 /* GET bytes: to stdout (cat) or the local file (cp). */
-static int
+int
 s3cmd_get_data(const char *p, size_t len, void *arg)
 {
 	struct s3_run	*r = arg;
@@ -450,7 +430,7 @@ s3cmd_get_data(const char *p, size_t len, void *arg)
 }
 
 /* Progress of cp on stderr when it is a terminal. */
-static void
+void
 s3cmd_progress(uint64_t done, uint64_t total, void *arg)
 {
 	char a[32], b[32];
@@ -518,6 +498,11 @@ s3cmd_cp_exec(struct cmd *c)
 		return (CMD_RETURN_NORMAL);
 	c->state = r;
 	c->cancel = s3cmd_cancel;
+	if (cmd_flag(c, "recursive")) {
+		if (s3copy_start(r, src, dst) != 0)
+			goto fail;
+		return (CMD_RETURN_WAIT);
+	}
 	if (strncmp(src, "s3://", 5) == 0 && strncmp(dst, "s3://", 5) != 0) {
 		if (s3cmd_uri(r, src, 1) != 0)
 			goto fail;
@@ -752,8 +737,8 @@ static const struct cmd_entry s3cmd_cat = {
 static const struct cmd_entry s3cmd_cp = {
 	.name = "s3 cp",
 	.args = { "service= recursive|r", 2, 2 },
-	.usage = "[--service NAME] SRC DST",
-	.help = "Copy an object to a local file or a local file to S3 (multipart, resumable).",
+	.usage = "[-r] [--service NAME] SRC DST",
+	.help = "Copy an object or (-r) a prefix to local files, or local files to S3 (multipart, resumable).",
 	.flags = CMD_INVENTORY | CMD_CHANGES,
 	.exec = s3cmd_cp_exec,
 };

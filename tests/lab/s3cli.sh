@@ -107,4 +107,23 @@ is "$code" 403 "a presigned URL fails after its expiry"
 run -i "$INV" s3 presign --expires 8d "s3://$B/x"
 is "$rc" 2 "more than 7 days is refused"
 
+# cp -r: a directory up under a prefix, the prefix down into another, the same.
+mkdir -p "$T/tree/sub/deeper"
+echo one >"$T/tree/a.txt"
+echo two >"$T/tree/sub/sp ace+plus.txt"
+head -c 100000 /dev/urandom >"$T/tree/sub/deeper/bin"
+run -i "$INV" s3 cp -r "$T/tree" "s3://$B/tree/"
+like "$out" 'copied 3 objects' "cp -r up copies every file of a directory"
+run -i "$INV" -o tsv s3 ls -r "s3://$B/tree/"
+like "$out" 'tree/sub/deeper/bin' "cp -r up keeps the directory layout in the keys"
+run -i "$INV" s3 cp -r "s3://$B/tree" "$T/back"
+is "$rc" 0 "cp -r down exits 0"
+diff -r "$T/tree" "$T/back" >/dev/null
+ok $? "cp -r down gives the same files back"
+# A key that climbs (../) stays inside the target directory.
+L put "$B" "climb/../../escape.txt" "$T/tree/a.txt" >/dev/null 2>&1
+run -i "$INV" s3 cp -r "s3://$B/climb/" "$T/climb"
+ok "$([ ! -e "$T/escape.txt" ] && [ -e "$T/climb/_/_/escape.txt" ]; echo $?)" \
+    "a key with ../ is written inside the target directory"
+
 done_testing

@@ -491,21 +491,11 @@ s3_pane_state(struct tui *t, struct pane *p)
 static void
 s3_pane_show(struct tui *t, struct pane *p)
 {
+	static const char *const kinds[] = { "s3", "minio", NULL };
 	struct s3pane		*st = s3_pane_state(t, p);
-	const struct pane	*from = t->nback > 0 ? t->back[t->nback - 1] : NULL;
-	const struct view	*v;
-	const char		*want = NULL, *kind;
-	ssize_t			 name, kcol;
-	size_t			 r;
+	const char		*want = pane_opened_for(t, kinds);
 	char			*cause = NULL;
 
-	if (from == &t->panes[0] && (v = from->table.view) != NULL &&
-	    (r = table_model_current(&from->table.model)) != SIZE_MAX &&
-	    (name = view_column_index(v, "service")) >= 0 &&
-	    (kcol = view_column_index(v, "kind")) >= 0 &&
-	    (kind = view_cell(v, r, (size_t)kcol)->text) != NULL &&
-	    (strcmp(kind, "s3") == 0 || strcmp(kind, "minio") == 0))
-		want = view_cell(v, r, (size_t)name)->text;
 	if (want == NULL && st->s3 != NULL)
 		return;
 	if (want != NULL && st->service != NULL && strcmp(want, st->service) == 0)

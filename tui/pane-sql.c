@@ -673,21 +673,11 @@ sql_state(struct tui *t, struct pane *p)
 static void
 sql_show(struct tui *t, struct pane *p)
 {
+	static const char *const kinds[] = { "clickhouse", NULL };
 	struct sqlpane		*st = sql_state(t, p);
-	const struct pane	*from = t->nback > 0 ? t->back[t->nback - 1] : NULL;
-	const struct view	*v;
-	const char		*want = NULL;
-	ssize_t			 name, kind;
-	size_t			 r;
+	const char		*want = pane_opened_for(t, kinds);
 	char			*cause = NULL;
 
-	if (from == &t->panes[0] && (v = from->table.view) != NULL &&
-	    (r = table_model_current(&from->table.model)) != SIZE_MAX &&
-	    (name = view_column_index(v, "service")) >= 0 &&
-	    (kind = view_column_index(v, "kind")) >= 0 &&
-	    view_cell(v, r, (size_t)kind)->text != NULL &&
-	    strcmp(view_cell(v, r, (size_t)kind)->text, "clickhouse") == 0)
-		want = view_cell(v, r, (size_t)name)->text;
 	if (want != NULL || st->targets == NULL) {
 		if (sql_connect(t, st, want, NULL, &cause) != 0) {
 			free(st->why);

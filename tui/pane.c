@@ -134,6 +134,32 @@ pane_for_kind(struct tui *t, const char *kind)
 	return (NULL);
 }
 
+/*
+ * The service whose Overview row Enter was pressed on to open this pane, when
+ * that is how it came and the row's kind is one of kinds; else NULL.
+ */
+const char *
+pane_opened_for(struct tui *t, const char *const *kinds)
+{
+	const struct pane	*from = t->nback > 0 ? t->back[t->nback - 1] : NULL;
+	const struct view	*v;
+	const char		*kind;
+	ssize_t			 name, kcol;
+	size_t			 r, k;
+
+	if (from != &t->panes[0] || (v = from->table.view) == NULL ||
+	    (r = table_model_current(&from->table.model)) == SIZE_MAX ||
+	    (name = view_column_index(v, "service")) < 0 ||
+	    (kcol = view_column_index(v, "kind")) < 0 ||
+	    (kind = view_cell(v, r, (size_t)kcol)->text) == NULL)
+		return (NULL);
+	for (k = 0; kinds[k] != NULL; k++) {
+		if (strcmp(kind, kinds[k]) == 0)
+			return (view_cell(v, r, (size_t)name)->text);
+	}
+	return (NULL);
+}
+
 /* ------------------------------------------------------------ Overview */
 
 /* Every endpoint's state in one string, to tell whether anything changed. */

@@ -100,6 +100,7 @@ void		 pane_set_view(struct tui *, struct pane *, struct view *);
 int		 pane_run(struct tui *, struct pane *, const char *line);
 void		 pane_draw(struct tui *, struct pane *, int y, int h);
 struct pane	*pane_for_kind(struct tui *, const char *kind);
+const char	*pane_opened_for(struct tui *, const char *const *kinds);
 void		 pane_add_all(struct tui *);
 void		 pane_status_changed(struct tui *);
 void		 pane_help_build(struct tui *);

@@ -10,6 +10,7 @@
 struct cmd;
 struct inventory;
 struct loop;
+struct ssh;
 struct view;
 
 /* Exit status of DESIGN.md section 6. */
@@ -52,6 +53,7 @@ struct cmd_entry {
 #define CMD_ENV_TTY		0x4	/* stdout is a terminal */
 #define CMD_ENV_COLOR		0x8
 #define CMD_ENV_BATCH		0x10
+#define CMD_ENV_ACCEPT_NEW_KEYS	0x20	/* --accept-new-host-keys */
 struct cmd_env {
 	struct loop	*loop;
 	struct inventory *inv;		/* loaded on first need */
@@ -60,6 +62,7 @@ struct cmd_env {
 	int		 timeout_ms;	/* default request timeout */
 	char		*audit_path;	/* NULL = no audit log (tests only) */
 	char		*plugin_dir;	/* extra external plugin directory, or NULL */
+	struct ssh	*ssh;		/* the SSH session pool, made on first use */
 	/* Interactive front ends ask here; NULL means --yes is required. */
 	void		(*confirm)(struct cmd *, const char *question,
 			    void (*answer)(struct cmd *, int yes));

@@ -484,10 +484,15 @@ def seed_lab(s3, threads=8):
     (or differ in size). Returns (objects in layout, objects written)."""
     layout = lab_layout()
     have = {}
+    # List only the prefixes the layout uses: a benchmark may have left
+    # 100,000 objects elsewhere in the bucket.
     for bucket in sorted({b for b, _, _ in layout}):
         s3.create_bucket(bucket)
-        have.update({(bucket, o["Key"]): o["Size"]
-                     for o in s3.list_objects(bucket)[0]})
+        tops = {k.split("/", 1)[0] + "/" if "/" in k else k
+                for b, k, _ in layout if b == bucket}
+        for top in sorted(tops):
+            have.update({(bucket, o["Key"]): o["Size"]
+                         for o in s3.list_objects(bucket, prefix=top)[0]})
     todo = [(b, k, d) for b, k, d in layout if have.get((b, k)) != len(d)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         for f in [pool.submit(s3.put_object, b, k, d,

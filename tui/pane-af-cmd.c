@@ -114,35 +114,47 @@ pane_af_run(struct tui *t, const char *line, const char *question)
 
 /* ------------------------------------------------------------ trigger */
 
-/* The conf edited in $EDITOR, while the console waits on the loop. */
-static struct {
-	struct loop_child	 child;
-	char			*path;		/* the temporary file */
-	char			*dag;
-	int			 running;
-} pane_af_editor;
-
-static void
-pane_af_editor_done(pid_t pid, int status, void *arg)
+/* A JSON text with a quote goes to the prompt as @FILE: write it to one. */
+static char *
+pane_af_conf_file(const char *json)
 {
-	struct tui	*t = arg;
+	const char	*tmp = getenv("TMPDIR");
+	char		*path;
+	size_t		 len = strlen(json);
+	int		 fd;
+
+	path = xprintf("%s/platform-tui-conf-XXXXXX.json",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if ((fd = mkstemps(path, 5)) == -1) {
+		free(path);
+		return (NULL);
+	}
+	if (write(fd, json, len) != (ssize_t)len) {
+		close(fd);
+		unlink(path);
+		free(path);
+		return (NULL);
+	}
+	close(fd);
+	return (path);
+}
+
+/* The conf came back from $EDITOR: check it, then offer the trigger line. */
+static void
+pane_af_editor_done(struct tui *t, int status, const char *text, size_t len,
+    void *arg)
+{
+	char		*dag_id = arg;
 	json_t		*conf;
 	json_error_t	 jerr;
-	char		*json, *dag, *line;
+	char		*json, *dag, *line, *path;
 
-	(void)pid;
-	pane_af_editor.running = 0;
-	reset_prog_mode();
-	t->suspended = 0;
-	loop_io_start(&t->input, POLLIN);
-	clearok(curscr, TRUE);
-	t->dirty = 1;
 	if (status != 0) {
 		tui_message(t, THEME_WARN, "the editor failed (status %d): not triggered",
 		    status);
 		goto out;
 	}
-	if ((conf = json_load_file(pane_af_editor.path, 0, &jerr)) == NULL) {
+	if ((conf = json_loadb(text, len, 0, &jerr)) == NULL) {
 		tui_message(t, THEME_ERROR, "conf: line %d: %s (not triggered; T edits it"
 		    " again)", jerr.line, jerr.text);
 		goto out;
@@ -154,74 +166,39 @@ pane_af_editor_done(pid_t pid, int status, void *arg)
 	}
 	json = json_dumps(conf, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(conf);
-	dag = pane_af_quote(pane_af_editor.dag);
+	dag = pane_af_quote(dag_id);
 	/* The exact line on the prompt: Enter sends it, Esc drops it. */
-	if (strchr(json, '\'') != NULL)
-		line = xprintf("dag trigger %s --conf @%s", dag, pane_af_editor.path);
-	else {
+	if (strchr(json, '\'') == NULL)
 		line = xprintf("dag trigger %s --conf '%s'", dag, json);
-		unlink(pane_af_editor.path);
-	}
-	tui_open_prompt(t, line);
+	else if ((path = pane_af_conf_file(json)) != NULL) {
+		line = xprintf("dag trigger %s --conf @%s", dag, path);
+		free(path);
+	} else
+		line = NULL;
+	if (line != NULL)
+		tui_open_prompt(t, line);
+	else
+		tui_message(t, THEME_ERROR, "conf: cannot write a temporary file");
 	free(line);
 	free(dag);
 	free(json);
 out:
-	free(pane_af_editor.path);
-	pane_af_editor.path = NULL;
-	free(pane_af_editor.dag);
-	pane_af_editor.dag = NULL;
+	free(dag_id);
 }
 
+/* Open the editor on an empty conf for DAG; the loop keeps running meanwhile. */
 static int
 pane_af_edit(struct cmd *c, const char *dag)
 {
-	struct tui	*t = tui_self;
-	const char	*tmp = getenv("TMPDIR");
-	char		*path, *cause = NULL;
-	char		*argv[] = { "/bin/sh", "-c",
-			    "exec ${VISUAL:-${EDITOR:-vi}} \"$1\"", "sh", NULL, NULL };
-	int		 fd;
+	char	*cause = NULL, *arg = xstrdup(dag);
 
-	if (pane_af_editor.running) {
-		cmd_error(c, CMD_EXIT_USAGE, "the editor is already open");
-		return (-1);
-	}
-	path = xprintf("%s/platform-tui-conf-XXXXXX.json",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if ((fd = mkstemps(path, 5)) == -1) {
-		cmd_error(c, CMD_EXIT_FAIL, "%s: %s", path, strerror(errno));
-		free(path);
-		return (-1);
-	}
-	if (write(fd, "{\n}\n", 4) != 4) {
-		cmd_error(c, CMD_EXIT_FAIL, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		free(path);
-		return (-1);
-	}
-	close(fd);
-	argv[4] = path;
-	/* The editor has the terminal: no keys read and nothing drawn until it exits. */
-	def_prog_mode();
-	endwin();
-	loop_io_stop(&t->input);
-	t->suspended = 1;
-	if (loop_child_spawn(&pane_af_editor.child, t->env->loop, argv, LOOP_CHILD_TTY,
-	    pane_af_editor_done, t, &cause) != 0) {
-		reset_prog_mode();
-		t->suspended = 0;
-		loop_io_start(&t->input, POLLIN);
+	if (tui_edit(tui_self, "{\n}\n", ".json", pane_af_editor_done, arg,
+	    &cause) != 0) {
 		cmd_error(c, CMD_EXIT_FAIL, "editor: %s", cause);
 		free(cause);
-		unlink(path);
-		free(path);
+		free(arg);
 		return (-1);
 	}
-	pane_af_editor.running = 1;
-	pane_af_editor.path = path;
-	pane_af_editor.dag = xstrdup(dag);
 	return (0);
 }
 

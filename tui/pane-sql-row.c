@@ -86,71 +86,29 @@ const struct pane_type pane_sql_row = {
 
 /* ------------------------------------------------------------ $EDITOR */
 
-/* C-e: leave curses, edit the query in $EDITOR on a temporary file, come back. */
+/* The editor exited: its text becomes the query, unless it failed. */
+static void
+sql_edit_done(struct tui *t, int status, const char *text, size_t len, void *arg)
+{
+	struct sqlpane	*st = arg;
+	char		*q;
+
+	if (status != 0) {
+		tui_message(t, THEME_WARN, "the editor failed (status %d); the query"
+		    " is unchanged", status);
+		return;
+	}
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	q = xstrndup(text, len);
+	sqledit_set(&st->edit, q);
+	free(q);
+	st->focus = SQL_FOCUS_EDITOR;
+}
+
+/* C-e: edit the query in $EDITOR; the pane takes it back when the editor exits. */
 int
 sql_edit_external(struct tui *t, struct sqlpane *st, char **cause)
 {
-	const char	*editor = getenv("VISUAL");
-	char		*path, *cmd;
-	struct buf	 b;
-	char		 chunk[4096];
-	pid_t		 pid;
-	ssize_t		 n;
-	int		 fd, status;
-
-	if (editor == NULL || *editor == '\0')
-		editor = getenv("EDITOR");
-	if (editor == NULL || *editor == '\0')
-		editor = "vi";
-	path = xprintf("%s/platform-tui-sql.XXXXXX.sql",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if ((fd = mkstemps(path, 4)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		free(path);
-		return (-1);
-	}
-	if (write(fd, sqledit_text(&st->edit), strlen(sqledit_text(&st->edit))) < 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		free(path);
-		return (-1);
-	}
-	close(fd);
-	cmd = xprintf("%s \"$1\"", editor);
-	def_prog_mode();
-	endwin();
-	/* The editor has the terminal: the loop waits, as a shell would. */
-	if ((pid = fork()) == 0) {
-		signal(SIGCHLD, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, "sh", path, (char *)NULL);
-		_exit(127);
-	}
-	while (pid > 0 && waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	reset_prog_mode();
-	clearok(curscr, TRUE);
-	refresh();
-	free(cmd);
-	t->dirty = 1;
-	buf_init(&b);
-	if ((fd = open(path, O_RDONLY)) != -1) {
-		while ((n = read(fd, chunk, sizeof chunk)) > 0)
-			buf_add(&b, chunk, (size_t)n);
-		close(fd);
-	}
-	unlink(path);
-	free(path);
-	if (pid == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		xasprintf(cause, "%s failed; the query is unchanged", editor);
-		buf_free(&b);
-		return (-1);
-	}
-	while (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
-	sqledit_set(&st->edit, buf_str(&b));
-	buf_free(&b);
-	st->focus = SQL_FOCUS_EDITOR;
-	return (0);
+	return (tui_edit(t, sqledit_text(&st->edit), ".sql", sql_edit_done, st, cause));
 }
-

@@ -91,6 +91,11 @@ void		 tui_quit(struct tui *);
 void		 tui_open_prompt(struct tui *, const char *text);
 size_t		 tui_page(void);
 void		 tui_osc52(const char *, size_t);
+/* $EDITOR on a temporary file, on the loop (tui/editor.c). */
+typedef void (*tui_edit_cb)(struct tui *, int status, const char *text, size_t len,
+		    void *arg);
+int		 tui_edit(struct tui *, const char *text, const char *suffix,
+		     tui_edit_cb, void *, char **cause);
 
 /* tui/pane.c */
 void		 pane_init(struct pane *, const struct pane_type *);

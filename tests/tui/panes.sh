@@ -94,6 +94,17 @@ start() {	# start ARGS...: the console in a fresh window of 80x24
 }
 keys() { tm send-keys -t pt "$@"; }
 
+# $EDITOR for C-e: it rewrites the query, and it waits until the test says so.
+cat >"$T/ed.sh" <<'X'
+#!/bin/sh
+echo "$$" >"$T/ed.pid"
+while [ ! -e "$T/ed.go" ]; do sleep 0.1; done
+printf 'SELECT 42 AS edited\n' >"$1"
+X
+sed -i "s|\$T|$T|g" "$T/ed.sh"
+chmod 755 "$T/ed.sh"
+export EDITOR="$T/ed.sh" VISUAL=
+
 tm -f /dev/null new-session -d -s keep -x 80 -y 24 "sleep 600"
 start
 ok $? "the console opens"
@@ -133,6 +144,12 @@ keys Enter
 wait_for '^SQL>' 2 && ! screen | grep -q '^evil .*clickhouse'
 ok $? "Enter on a service opens the pane of its kind"
 like "$(screen | grep ' evil@')" '^ evil@main' "the SQL pane connects to that ClickHouse service"
+keys C-e
+for _ in $(seq 50); do [ -s "$T/ed.pid" ] && break; sleep 0.1; done
+ok "$([ -s "$T/ed.pid" ]; echo $?)" "C-e starts \$EDITOR on the query"
+touch "$T/ed.go"
+wait_for '^SQL> SELECT 42 AS edited' 5
+ok $? "the edited query comes back into the SQL editor"
 # The first Esc takes the keys from the query editor to the results.
 keys Escape Escape
 wait_for '^SERVICE.? +ENDPOINT +NODE +KIND' 2

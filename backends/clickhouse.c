@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "backends/clickhouse.h"
+#include "backends/clickhouse-int.h"
 #include "backends/clickhouse-params.h"
 #include "backends/http.h"
 #include "core/buf.h"
@@ -29,9 +30,6 @@
 #include "core/xmalloc.h"
 
 #define CH_POLL_MS		500	/* system.processes, while the query runs */
-#define CH_AUX_TIMEOUT		10000	/* version, poll and kill requests */
-#define CH_KILL_CHECKS		10	/* looks at system.processes after KILL */
-#define CH_KILL_RETRY_MS	200
 #define CH_ERRBODY_MAX		65536	/* of a non-200 answer, kept */
 #define CH_VERSION_PROGRESS	19001000L	/* sends X-ClickHouse-Progress */
 #define CH_VERSION_PARAMS	19006000L	/* knows {name:Type} parameters */
@@ -44,70 +42,6 @@ struct ch_version {
 static struct ch_version	*ch_versions;
 static size_t			 ch_nversions;
 
-/* Our own copy of a target: the caller's strings are borrowed for the call. */
-struct ch_conn {
-	char		*name;
-	char		*url;
-	char		*user;
-	char		*password;
-	char		*database;
-	char		*ca_file;
-	int		 timeout_ms;
-};
-
-struct ch_kill {
-	struct ch_query		*q;
-	struct ch_conn		 conn;
-	struct http_req		*req;
-	struct loop_timer	 timer;		/* the next look at system.processes */
-	int			 checks;	/* looks so far */
-	int			 killed;	/* KILL QUERY answered */
-	int			 confirmed;	/* gone from system.processes */
-	int			 done;
-	char			*error;		/* why it could not be confirmed */
-};
-
-struct ch_query {
-	struct loop		*loop;
-	struct http		*http;
-	struct ch_conn		 conn;
-	char			*sql;
-	char			 id[37];	/* the query_id: a random UUID */
-	struct ch_callbacks	 cb;
-	void			*arg;
-
-	char			*session_id;
-	struct ch_param		*params;	/* owned copies */
-	size_t			 nparams;
-	int			 gzip;
-	uint64_t		 max_rows;
-	int			 readonly;
-
-	struct http_req		*req;		/* the query itself */
-	struct http_req		*version_req;
-	struct http_req		*poll_req;
-	struct loop_timer	 poll_timer;
-	int			 header_progress; /* the server sends progress headers */
-	int			 body_started;
-	long			 status;	/* of the last status line seen */
-	struct buf		 errbody;	/* a non-200 answer's body */
-	struct ch_tsv		*tsv;
-	struct ch_progress	 progress;
-	uint64_t		 start;
-	uint64_t		 rows;
-
-	int			 malformed;	/* the parser refused the stream */
-	struct loop_timer	 kill_timer;	/* starts the kills off curl's stack */
-	struct ch_kill		*kills;
-	size_t			 nkills;
-	size_t			 kills_pending;
-	int			 cancelling;
-	struct buf		 message;	/* the result's message */
-};
-
-static void	ch_query_send(struct ch_query *);
-static void	ch_kill_start(void *);
-static void	ch_kill_check(struct ch_kill *);
 
 /* "18.16.1.54405" is 18016001: major, minor and patch, three digits each. */
 long
@@ -160,7 +94,7 @@ ch_version_store(const char *url, long number)
 	ch_nversions++;
 }
 
-static void
+void
 ch_conn_copy(struct ch_conn *c, const struct ch_target *t)
 {
 	size_t	len;
@@ -178,7 +112,7 @@ ch_conn_copy(struct ch_conn *c, const struct ch_target *t)
 	c->timeout_ms = t->timeout_ms;
 }
 
-static void
+void
 ch_conn_free(struct ch_conn *c)
 {
 	free(c->name);
@@ -238,7 +172,7 @@ ch_request(struct http *http, const struct ch_conn *c, struct buf *url, const ch
 }
 
 /* A short query on the side (version, progress, kill): small body, whole-request limit. */
-static struct http_req *
+struct http_req *
 ch_aux_request(struct http *http, const struct ch_conn *c, const char *sql)
 {
 	struct buf	 url;
@@ -293,7 +227,7 @@ ch_auth_code(int code)
 }
 
 /* Stops everything the query waits on, without callbacks. */
-static void
+void
 ch_query_stop(struct ch_query *q)
 {
 	size_t	i;
@@ -341,7 +275,7 @@ ch_query_free(struct ch_query *q)
 }
 
 /* The one way a query ends: stop, report once, free. */
-static void
+void
 ch_query_finish(struct ch_query *q, enum ch_status status, int code, const char *msg)
 {
 	struct ch_result	res;
@@ -761,165 +695,4 @@ const char *
 ch_query_id(const struct ch_query *q)
 {
 	return (q->id);
-}
-
-/* Every kill has its answer: the query ends, cancelled, saying where it stopped. */
-static void
-ch_kill_report(struct ch_query *q)
-{
-	struct ch_kill	*k;
-	size_t		 i;
-	int		 first = 1;
-
-	buf_reset(&q->message);
-	buf_printf(&q->message, "query %s cancelled", q->id);
-	for (i = 0; i < q->nkills; i++) {
-		k = &q->kills[i];
-		if (k->confirmed)
-			continue;
-		buf_printf(&q->message, "%s %s: %s", first ? ";" : ",", k->conn.name,
-		    k->error != NULL ? k->error : "still running");
-		first = 0;
-	}
-	if (first)
-		buf_adds(&q->message, "; it stopped on every shard");
-	ch_query_finish(q, CH_ERR_CANCELLED, 0, buf_str(&q->message));
-}
-
-static void
-ch_kill_finish(struct ch_kill *k, const char *error)
-{
-	struct ch_query	*q = k->q;
-
-	if (k->done)
-		return;
-	k->done = 1;
-	if (error != NULL)
-		k->error = xstrdup(error);
-	loop_timer_stop(&k->timer);
-	if (--q->kills_pending == 0)
-		ch_kill_report(q);
-}
-
-/* An answer from system.processes: 0 means the query is gone from this server. */
-static void
-ch_kill_check_done(struct http_req *req, const struct http_result *res, void *arg)
-{
-	struct ch_kill	*k = arg;
-	char		*msg;
-
-	k->req = NULL;
-	if (res->error != HTTP_OK) {
-		msg = xprintf("could not check: %s", res->message);
-		ch_kill_finish(k, msg);
-		free(msg);
-		return;
-	}
-	if (res->status == 200 && strtol(buf_str(res->body), NULL, 10) == 0) {
-		k->confirmed = 1;
-		ch_kill_finish(k, NULL);
-		return;
-	}
-	if (++k->checks >= CH_KILL_CHECKS) {
-		ch_kill_finish(k, res->status == 200 ? "still in system.processes" :
-		    "could not read system.processes");
-		return;
-	}
-	loop_timer_start(&k->timer, CH_KILL_RETRY_MS);
-}
-
-static void
-ch_kill_check(struct ch_kill *k)
-{
-	char	*sql;
-
-	sql = xprintf("SELECT count() FROM system.processes WHERE query_id = '%s' OR "
-	    "initial_query_id = '%s'", k->q->id, k->q->id);
-	k->req = ch_aux_request(k->q->http, &k->conn, sql);
-	free(sql);
-	http_req_start(k->req, ch_kill_check_done, k);
-}
-
-static void
-ch_kill_timer(void *arg)
-{
-	ch_kill_check(arg);
-}
-
-/* KILL QUERY answered; whatever it said, system.processes has the last word. */
-static void
-ch_kill_done(struct http_req *req, const struct http_result *res, void *arg)
-{
-	struct ch_kill	*k = arg;
-	struct buf	 msg;
-
-	k->req = NULL;
-	if (res->error != HTTP_OK) {
-		buf_init(&msg);
-		buf_printf(&msg, "KILL QUERY failed: %s", res->message);
-		ch_kill_finish(k, buf_str(&msg));
-		buf_free(&msg);
-		return;
-	}
-	k->killed = 1;
-	ch_kill_check(k);
-}
-
-/*
- * Stops the query where it runs: the connection is dropped (which alone does
- * not stop ClickHouse) and KILL QUERY goes to every target on connections of
- * its own; done(CANCELLED) comes once each has answered and been checked.
- */
-void
-ch_query_cancel(struct ch_query *q, const struct ch_target *targets, size_t ntargets)
-{
-	struct ch_kill	*k;
-	struct ch_target self;
-	size_t		 i;
-
-	if (q == NULL || q->cancelling)
-		return;
-	q->cancelling = 1;
-	ch_query_stop(q);
-	if (ntargets == 0) {
-		memset(&self, 0, sizeof self);
-		self.name = q->conn.name;
-		self.url = q->conn.url;
-		self.user = q->conn.user;
-		self.password = q->conn.password;
-		self.ca_file = q->conn.ca_file;
-		self.timeout_ms = q->conn.timeout_ms;
-		targets = &self;
-		ntargets = 1;
-	}
-	q->kills = xcalloc(ntargets, sizeof *q->kills);
-	q->nkills = ntargets;
-	q->kills_pending = ntargets;
-	for (i = 0; i < ntargets; i++) {
-		k = &q->kills[i];
-		k->q = q;
-		ch_conn_copy(&k->conn, &targets[i]);
-		loop_timer_init(&k->timer, q->loop, ch_kill_timer, k);
-	}
-	/* From a row or progress callback curl is on the stack: start on the loop. */
-	loop_timer_start(&q->kill_timer, 0);
-}
-
-/* KILL QUERY on a connection of its own to each target. */
-static void
-ch_kill_start(void *arg)
-{
-	struct ch_query	*q = arg;
-	struct ch_kill	*k;
-	char		*sql;
-	size_t		 i;
-
-	sql = xprintf("KILL QUERY WHERE query_id = '%s' OR initial_query_id = '%s' SYNC",
-	    q->id, q->id);
-	for (i = 0; i < q->nkills; i++) {
-		k = &q->kills[i];
-		k->req = ch_aux_request(q->http, &k->conn, sql);
-		http_req_start(k->req, ch_kill_done, k);
-	}
-	free(sql);
 }

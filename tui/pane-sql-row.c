@@ -4,12 +4,10 @@
  */
 #include "config.h"
 
-#include <sys/wait.h>
 
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -79,7 +79,50 @@ void		 s3_preview_render(struct tui *, struct s3pane *, const char *key,
 /* tui/pane-s3-cmd.c */
 void		 pane_s3_register(void);
 /* The job's progress line, or NULL when none runs. */
+enum s3_job_kind {
+	S3_JOB_DOWNLOAD,
+	S3_JOB_UPLOAD,
+	S3_JOB_DELETE,
+	S3_JOB_DU,
+};
+
+struct s3_job {
+	struct cmd		*cmd;		/* the command it belongs to */
+	struct s3pane		*st;
+	enum s3_job_kind	 kind;
+	char			*bucket;	/* owned */
+	char			*base;		/* owned: the folder keys are relative to */
+	char			*dest;		/* owned: download: the local file or directory */
+	int			 dest_dir;	/* dest is a directory */
+
+	struct s3_item		*roots;		/* owned: what was chosen; prefixes expand */
+	size_t			 nroots;
+	size_t			 root;		/* the next to expand */
+
+	struct s3_item		*items;		/* owned: the objects to work on */
+	char			**local;	/* owned: their local paths (transfers) */
+	size_t			 nitems;
+	size_t			 next;		/* the next to transfer or delete */
+
+	uint64_t		 bytes_total;
+	uint64_t		 bytes_done;	/* of finished items */
+	uint64_t		 cur_done;	/* of the one moving */
+	uint64_t		 deleted;
+	uint64_t		 started;
+	int			 listing;	/* still expanding prefixes */
+
+	struct s3_op		*op;		/* the request running, or NULL */
+	int			 fd;		/* the file being downloaded, or -1 */
+	int			 werr;		/* errno of a failed write */
+	struct loop_timer	 step;		/* starts the next request */
+};
+
 char		*s3_job_status(struct tui *, struct s3pane *);
+struct s3_job	*s3_job_new(struct cmd *, struct s3pane *, enum s3_job_kind,
+		     const char *bucket);
+enum cmd_retval	 s3_job_start(struct cmd *, struct s3_job *, struct s3_item *, size_t);
+void		 s3_job_add(struct s3_job *, const char *key, size_t keylen, uint64_t size);
+void		 s3_job_destroy(struct s3_job *);
 void		 s3_job_free(struct s3pane *);
 
 #endif

@@ -77,6 +77,8 @@ struct kube_log_opts {
 struct kube_req	*kube_logs(struct kube *, const char *ns, const char *pod,
 		     const struct kube_log_opts *, kube_data_cb, kube_done_cb, void *);
 void		 kube_req_cancel(struct kube_req *);
+/* Percent-encodes a path segment or query value (selectors, names); caller frees. */
+char		*kube_escape(const char *);
 
 /*
  * An informer: lists PATH (e.g. "/api/v1/pods", "/api/v1/namespaces/N/pods",

@@ -22,7 +22,7 @@
 
 #define SPARK_RESTART_TRIES	20	/* creates refused while the old one goes */
 
-/* Log text to stdout, control characters made harmless. */
+/* Log text to stdout, control characters but newline and tab made harmless. */
 static int
 spark_logs_data(const char *p, size_t len, void *arg)
 {
@@ -32,10 +32,10 @@ spark_logs_data(const char *p, size_t len, void *arg)
 	(void)arg;
 	buf_init(&b);
 	for (i = 0; i <= len; i++) {
-		if (i == len || p[i] == '\n') {
+		if (i == len || p[i] == '\n' || p[i] == '\t') {
 			util_sanitize(&b, p + start, i - start);
 			if (i < len)
-				buf_addc(&b, '\n');
+				buf_addc(&b, p[i]);
 			start = i + 1;
 		}
 	}

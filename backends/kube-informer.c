@@ -510,12 +510,14 @@ kube_informers_free(struct kube *k)
 		kube_informer_stop(LIST_FIRST(&k->informers));
 }
 
+/* How many objects the store holds now. */
 size_t
 kube_informer_size(const struct kube_informer *inf)
 {
 	return (inf->nitems);
 }
 
+/* The store by position, for a pane that walks it; order unspecified. */
 json_t *
 kube_informer_at(const struct kube_informer *inf, size_t i)
 {
@@ -533,18 +535,21 @@ kube_informer_get(const struct kube_informer *inf, const char *ns, const char *n
 	return (slot != NULL ? inf->items[json_integer_value(slot)] : NULL);
 }
 
+/* Whether the last list completed, so the store is whole. */
 int
 kube_informer_synced(const struct kube_informer *inf)
 {
 	return (inf->synced);
 }
 
+/* Lists after 410 Expired, for tests and the status line. */
 unsigned
 kube_informer_relists(const struct kube_informer *inf)
 {
 	return (inf->relists);
 }
 
+/* Watches reopened after the server closed them. */
 unsigned
 kube_informer_restarts(const struct kube_informer *inf)
 {

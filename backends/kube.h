@@ -104,6 +104,16 @@ typedef void (*kube_informer_cb)(struct kube_informer *, enum kube_event,
 struct kube_informer *kube_informer_start(struct kube *, const char *path,
 		     const char *label_selector, kube_informer_cb, void *);
 void		 kube_informer_stop(struct kube_informer *);
+/*
+ * What the store keeps of each object: the transform returns a new
+ * reference (obj itself increfed, or a smaller copy that keeps
+ * metadata.name and namespace). Set it right after start. kube_pod_trim
+ * keeps what kube_pod_row reads: a third of a full pod's memory.
+ */
+typedef json_t *(*kube_transform_cb)(json_t *obj, void *arg);
+void		 kube_informer_set_transform(struct kube_informer *, kube_transform_cb,
+		     void *);
+json_t		*kube_pod_trim(json_t *pod, void *arg);
 /* The watch's timeoutSeconds (default 300): tests set a few to see restarts. */
 void		 kube_informer_set_timeout(struct kube_informer *, int seconds);
 size_t		 kube_informer_size(const struct kube_informer *);

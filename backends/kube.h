@@ -39,6 +39,9 @@ int		 kube_config_parse(const char *text, size_t len, const char *context,
 int		 kube_config_load(const char *path, const char *context,
 		     struct kube_config *, char **cause);
 void		 kube_config_clear(struct kube_config *);
+/* Puts a context's CA, client certificate and key, or token on a request. */
+struct http_req;
+void		 kube_config_http(const struct kube_config *, struct http_req *);
 
 /*
  * The client for an inventory service of kind kube or spark: its

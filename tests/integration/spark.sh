@@ -77,4 +77,7 @@ run -i "$T/inv.conf" spark delete etl --yes
 is "$rc" 3 "confirmed, it goes to the server (unreachable here)"
 like "$(cat "$XDG_STATE_HOME/platform-tui/audit.log")" "spark delete etl" "and is audited"
 
+run -i "$T/inv.conf" status nocontext
+like "$out" "nocontext .*unknown .*no context named 'prod'" "status says when a service's kubeconfig cannot be used"
+
 done_testing

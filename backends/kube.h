@@ -93,7 +93,10 @@ char		*kube_escape(const char *);
  * pages of `limit`, then watches from the list's resourceVersion with
  * bookmarks; restarts a closed watch from the last version seen and lists
  * again on 410 Expired. The store holds the current objects by
- * namespace/name. The callback sees each change after the store has it.
+ * namespace/name. The callback sees each change after the store has it:
+ * a (re)list reports what differs from the store (ADDED, MODIFIED,
+ * DELETED), then SYNCED. It runs outside curl (watch lines are queued and
+ * applied from a timer), so it may start requests and stop the informer.
  */
 enum kube_event {
 	KUBE_EV_ADDED,

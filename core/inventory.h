@@ -50,6 +50,10 @@ struct inv_service {
 	struct inv_endpoint *endpoints;
 	size_t		 nendpoints;
 	int		 line;
+	/* Appended last, so the offsets of the fields above do not move. */
+	char		*kubeconfig;	/* kube/spark: kubeconfig path, or NULL */
+	char		*context;	/* kube/spark: kubeconfig context, or NULL */
+	char		*namespace;	/* kube/spark: default namespace, or NULL */
 };
 
 struct inventory {

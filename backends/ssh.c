@@ -1156,7 +1156,8 @@ ssh_session_dispose(struct ssh_session *s, LIBSSH2_CHANNEL *ch,
 {
 	struct ssh_dispose	*d;
 
-	if (ch == NULL && h == NULL)
+	/* Without a libssh2 session they went with it. */
+	if ((ch == NULL && h == NULL) || s->sess == NULL)
 		return;
 	d = xcalloc(1, sizeof *d);
 	d->channel = ch;

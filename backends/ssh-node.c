@@ -16,7 +16,7 @@
 #define SSH_NODE_MAX_HOPS	8
 
 /* The pool is made on first use, with the inventory's files and --accept-new-host-keys. */
-static struct ssh *
+struct ssh *
 ssh_node_pool(struct cmd_env *env)
 {
 	struct inventory	*inv = env->inv;

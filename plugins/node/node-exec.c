@@ -313,12 +313,21 @@ node_get_done(struct ssh_xfer *x, enum ssh_error err, const char *msg,
 {
 	struct node_run	*r = arg;
 	struct cmd	*c = r->c;
+	struct buf	 clean;
 
 	(void)x;
 	r->xfer = NULL;
 	if (err != SSH_OK)
 		cmd_error(c, ssh_error_exit(err), "%s", msg);
-	else if (node_write_local(c, r->local, data, len) == 0 && r->local != NULL)
+	else if (r->local == NULL && !r->stream) {
+		/* The console has no stdout: the text (escaped) is the message. */
+		buf_init(&clean);
+		util_sanitize(&clean, data, len > NODE_MESSAGE_MAX ?
+		    NODE_MESSAGE_MAX : len);
+		cmd_message(c, "%s", buf_str(&clean));
+		buf_free(&clean);
+	} else if (node_write_local(c, r->local, data, len) == 0 &&
+	    r->local != NULL)
 		cmd_message(c, "%s: %zu bytes", r->local, len);
 	node_end(r);
 }

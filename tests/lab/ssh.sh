@@ -61,6 +61,33 @@ run -i "$INV" --yes node exec nosuch -- true
 is "$rc" 2 "an unknown node is a usage error"
 like "$err" "nodes: gateway, compute, analytics" "and lists the nodes"
 
+# -------------------------------------------------------------- reach and login
+sed 's|^address = 127.0.1.2$|address = 127.0.2.9|' "$INV" >"$T/down.conf"
+run -i "$T/down.conf" --yes node exec compute -- true
+is "$rc" 3 "nothing listening: unreachable (3)"
+like "$err" "Connection refused" "and says why"
+run -i "$INV" --yes node exec --timeout 1s gateway -- sleep 5
+is "$rc" 3 "a command past its --timeout ends (3)"
+like "$err" "timed out" "saying it timed out"
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/id_rsa"
+sed "s|^ssh-key = .*|ssh-key = $T/id_rsa|" "$INV" >"$T/rsa.conf"
+run -i "$T/rsa.conf" --yes node exec gateway -- true
+is "$rc" 4 "an RSA key that is refused: authentication failed (4)"
+like "$err" "SHA-1.*use an ed25519 key" "and the message says why RSA keys fail"
+grep -v '^ssh-key = ' "$INV" >"$T/agent.conf"
+run -i "$T/agent.conf" --yes node exec gateway -- true
+is "$rc" 4 "no key at all: authentication failed (4)"
+like "$err" "no key to log in as root" "and says which keys it would use"
+if eval "$(ssh-agent -s)" >/dev/null; then
+	ssh-add -q "$LAB/ssh/operator_ed25519" 2>/dev/null
+	run -i "$T/agent.conf" --yes node exec gateway -- echo agent
+	is "$out" "agent" "the key from ssh-agent logs in"
+	kill "$SSH_AGENT_PID" 2>/dev/null
+	unset SSH_AUTH_SOCK SSH_AGENT_PID
+else
+	ok 0 "# SKIP no ssh-agent"
+fi
+
 # -------------------------------------------------------------- host keys
 inv "$T/kh" >"$T/kh.conf"
 run -i "$T/kh.conf" --yes node exec gateway -- true

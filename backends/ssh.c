@@ -408,7 +408,13 @@ ssh_free(struct ssh *ssh)
 
 	if (ssh == NULL)
 		return;
-	/* Sessions reached through a jump go first, before the jump host's. */
+	/* Pumps through jump hosts first: their ops are about to go quietly. */
+	TAILQ_FOREACH(s, &ssh->sessions, entry) {
+		if (s->jump_fwd != NULL) {
+			ssh_forward_close(s->jump_fwd);
+			s->jump_fwd = NULL;
+		}
+	}
 	TAILQ_FOREACH_REVERSE(s, &ssh->sessions, ssh_sessions, entry) {
 		ssh_session_fail_ops(s, SSH_ERR_CANCELLED, NULL, 1);
 		ssh_session_teardown(s, 1);

@@ -88,6 +88,14 @@ else
 	ok 0 "# SKIP no ssh-agent"
 fi
 
+# The inventory leaves user and key out; the ssh-config file has them.
+printf 'Host gateway\n  User root\n  IdentityFile %s\nHost *\n  User nobody\n' \
+    "$LAB/ssh/operator_ed25519" >"$T/ssh_config"
+grep -v '^ssh-key = \|^ssh-user = ' "$INV" |
+    sed "s|^\[platform\]\$|[platform]\nssh-config = $T/ssh_config|" >"$T/cfg.conf"
+run -i "$T/cfg.conf" --yes node exec gateway -- whoami
+is "$out" "root" "User and IdentityFile come from the ssh-config file"
+
 # -------------------------------------------------------------- host keys
 inv "$T/kh" >"$T/kh.conf"
 run -i "$T/kh.conf" --yes node exec gateway -- true

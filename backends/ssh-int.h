@@ -44,6 +44,7 @@ struct ssh_op {
 	int			 cancelled;	/* cancel came during step */
 	int			 needs_sftp;	/* waits for the session's SFTP channel */
 	int			 fail_now;	/* the timer reports the session's error */
+	int			 paused;	/* reads nothing until resumed */
 	TAILQ_ENTRY(ssh_op)	 entry;
 };
 TAILQ_HEAD(ssh_ops, ssh_op);

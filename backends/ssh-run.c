@@ -25,6 +25,21 @@
 static void	ssh_run(struct ssh_session *);
 
 
+/* Are there operations, and is every one of them a paused reader? */
+static int
+ssh_run_all_paused(struct ssh_session *s)
+{
+	struct ssh_op	*op;
+
+	if (TAILQ_EMPTY(&s->ops) || !TAILQ_EMPTY(&s->disposes))
+		return (0);
+	TAILQ_FOREACH(op, &s->ops, entry) {
+		if (!op->paused)
+			return (0);
+	}
+	return (1);
+}
+
 /* Wait on what libssh2 is blocked on; a ready session always reads. */
 void
 ssh_run_update_io(struct ssh_session *s)
@@ -47,6 +62,9 @@ ssh_run_update_io(struct ssh_session *s)
 	}
 	if (s->state == SSH_STATE_READY && !s->idle_data)
 		events |= POLLIN;
+	/* Paused readers leave data unread: waiting for more would spin. */
+	if (s->state == SSH_STATE_READY && ssh_run_all_paused(s))
+		events &= ~POLLIN;
 	if (events == 0 && s->state == SSH_STATE_CONNECTING)
 		events = POLLIN;
 	if (events == 0)

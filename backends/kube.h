@@ -98,6 +98,8 @@ typedef void (*kube_informer_cb)(struct kube_informer *, enum kube_event,
 struct kube_informer *kube_informer_start(struct kube *, const char *path,
 		     const char *label_selector, kube_informer_cb, void *);
 void		 kube_informer_stop(struct kube_informer *);
+/* The watch's timeoutSeconds (default 300): tests set a few to see restarts. */
+void		 kube_informer_set_timeout(struct kube_informer *, int seconds);
 size_t		 kube_informer_size(const struct kube_informer *);
 json_t		*kube_informer_at(const struct kube_informer *, size_t);	/* borrowed; order unspecified */
 json_t		*kube_informer_get(const struct kube_informer *, const char *ns,

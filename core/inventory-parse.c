@@ -39,7 +39,8 @@ static const struct {
 	      "roles" } },
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
-	      "database", "timeout", "ca-file" } },
+	      "database", "timeout", "ca-file", "kubeconfig", "context",
+	      "namespace" } },
 };
 
 /* A via or health line, applied once every endpoint of the service is known. */
@@ -380,6 +381,12 @@ inventory_parse_service(struct inv_parse *p, const char *key,
 		s->database = xstrdup(value);
 	else if (strcmp(key, "ca-file") == 0)
 		s->ca_file = xstrdup(value);
+	else if (strcmp(key, "kubeconfig") == 0)
+		s->kubeconfig = xstrdup(value);
+	else if (strcmp(key, "context") == 0)
+		s->context = xstrdup(value);
+	else if (strcmp(key, "namespace") == 0)
+		s->namespace = xstrdup(value);
 	else if (strcmp(key, "secret") == 0) {
 		if (secret_valid(value, &cause) != 0)
 			return (inventory_parse_cause(p, p->line, key, cause));

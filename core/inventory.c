@@ -110,6 +110,9 @@ inventory_free(struct inventory *inv)
 		free(s->secret);
 		free(s->database);
 		free(s->ca_file);
+		free(s->kubeconfig);
+		free(s->context);
+		free(s->namespace);
 	}
 	free(inv->nodes);
 	free(inv->services);

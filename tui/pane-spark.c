@@ -31,7 +31,7 @@ static const char *const spark_kinds[] = { "spark", "kube", "k3s", NULL };
 enum {
 	SPARK_COL_NAME, SPARK_COL_NS, SPARK_COL_STATE, SPARK_COL_SUBMITTED,
 	SPARK_COL_DURATION, SPARK_COL_DRIVER, SPARK_COL_EXECUTORS, SPARK_COL_ERROR,
-	SPARK_COL_END		/* the finish time, kept for the live duration */
+	SPARK_COL_END		/* the finish time: durations stop ticking */
 };
 
 static void	spark_pane_tick_cb(void *);
@@ -174,7 +174,10 @@ spark_apps_fill(struct view *v, size_t row, json_t *obj)
 	snprintf(ex, sizeof ex, "%d/%d", a.executors_running, a.executors_total);
 	view_set_text(v, row, SPARK_COL_EXECUTORS, ex);
 	view_set_text(v, row, SPARK_COL_ERROR, a.error != NULL ? a.error : "");
-	view_set_num(v, row, SPARK_COL_END, a.finished);
+	if (a.finished != 0)
+		view_set_num(v, row, SPARK_COL_END, a.finished);
+	else
+		view_set_text(v, row, SPARK_COL_END, "");
 }
 
 static struct view *
@@ -190,6 +193,7 @@ spark_apps_view(void)
 	view_add_column(v, "driver", VIEW_TEXT);
 	view_add_column(v, "executors", VIEW_TEXT);
 	view_add_column(v, "error", VIEW_TEXT);
+	view_add_column(v, "finished", VIEW_TIME);
 	return (v);
 }
 

@@ -234,7 +234,33 @@ spark_cmd_task(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* spark-pane pods NS APP|--selector SEL: pods of an application, or any by label. */
+static enum cmd_retval
+spark_cmd_pods(struct cmd *c)
+{
+	struct tui	*t = tui_self;
+	const char	*sel = cmd_opt(c, "selector");
+	char		*cause = NULL;
+
+	if (spark_pane_get()->kube == NULL && spark_pane_connect(t, NULL, &cause) != 0) {
+		cmd_error(c, CMD_EXIT_USAGE, "%s: %s", c->entry->name, cause);
+		free(cause);
+		return (CMD_RETURN_NORMAL);
+	}
+	if (c->argc < 2 && sel == NULL) {
+		cmd_error(c, CMD_EXIT_USAGE, "%s: an application or --selector",
+		    c->entry->name);
+		return (CMD_RETURN_NORMAL);
+	}
+	spark_pods_open(t, c->argv[0], c->argc > 1 ? c->argv[1] : NULL, sel);
+	return (CMD_RETURN_NORMAL);
+}
+
 static const struct cmd_entry spark_cmds[] = {
+	{ .name = "spark-pane pods", .args = { "selector=", 1, 2 },
+	  .usage = "NAMESPACE [APP] [--selector LABELS]",
+	  .help = "In the console: the pods of a SparkApplication, or the pods a label"
+	    " selector picks, watched.", .exec = spark_cmd_pods },
 	{ .name = "spark-pane log", .args = { "previous", 0, 0 }, .usage = "[--previous]",
 	  .help = "In the Spark pane: the log of the pod under the cursor (of an"
 	    " application: its driver), followed; --previous: the last container's.",

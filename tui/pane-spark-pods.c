@@ -129,30 +129,32 @@ spark_pods_event(struct kube_informer *inf, enum kube_event ev, json_t *obj,
 
 /* Watch an application's pods and show them (Esc goes back where it came from). */
 void
-spark_pods_open(struct tui *t, const char *ns, const char *app)
+spark_pods_open(struct tui *t, const char *ns, const char *app, const char *selector)
 {
 	struct spark_pane	*s = spark_pane_get();
 	char			*path, *sel;
 
-	if (s->kube == NULL || ns == NULL || app == NULL)
+	if (s->kube == NULL || ns == NULL || (app == NULL && selector == NULL))
 		return;
-	if (s->app_ns == NULL || strcmp(s->app_ns, ns) != 0 ||
-	    strcmp(s->app_name, app) != 0 || s->podw.inf == NULL) {
+	sel = selector != NULL ? xstrdup(selector) : xprintf("%s=%s", SPARK_APP_LABEL, app);
+	if (s->app_ns == NULL || strcmp(s->app_ns, ns) != 0 || s->pod_sel == NULL ||
+	    strcmp(s->pod_sel, sel) != 0 || s->podw.inf == NULL) {
 		spark_watch_stop(&s->podw);
 		free(s->app_ns);
 		free(s->app_name);
+		free(s->pod_sel);
 		s->app_ns = xstrdup(ns);
-		s->app_name = xstrdup(app);
+		s->app_name = app != NULL ? xstrdup(app) : NULL;
+		s->pod_sel = xstrdup(sel);
 		spark_rows_init(&s->pod_rows, &s->pods, spark_pods_fill);
 		s->pods.table.hooks = &spark_pods_hooks;
 		s->pods.table.hooks_arg = s;
 		spark_rows_reset(t, &s->pod_rows, spark_pods_view());
 		path = xprintf("/api/v1/namespaces/%s/pods", ns);
-		sel = xprintf("%s=%s", SPARK_APP_LABEL, app);
 		s->podw.inf = kube_informer_start(s->kube, path, sel, spark_pods_event, s);
-		free(sel);
 		free(path);
 	}
+	free(sel);
 	tui_show(t, &s->pods, 1);
 }
 
@@ -181,6 +183,12 @@ spark_pods_draw_app(struct spark_pane *s, int y)
 	json_t			*app = NULL;
 	char			 st[512];
 
+	if (s->app_name == NULL) {
+		attrset(theme_attr(THEME_TITLE));
+		mvprintw(y, 0, "pods of %s with %s", s->app_ns, s->pod_sel);
+		attrset(A_NORMAL);
+		return;
+	}
 	if (s->apps.inf != NULL)
 		app = kube_informer_get(s->apps.inf, s->app_ns, s->app_name);
 	attrset(theme_attr(THEME_TITLE));
@@ -217,7 +225,7 @@ spark_pods_draw(struct tui *t, struct pane *p, int y, int h)
 		move(line, 0);
 		clrtoeol();
 	}
-	if (s->app_name == NULL || p->own == NULL)
+	if (s->app_ns == NULL || p->own == NULL)
 		return;
 	spark_pods_draw_app(s, y);
 	spark_rows_sync(&s->pod_rows);
@@ -252,7 +260,7 @@ static void
 spark_pods_reload(struct tui *t, struct pane *p)
 {
 	struct spark_pane	*s = spark_pane_get();
-	char			*ns, *app;
+	char			*ns, *app, *sel;
 
 	(void)p;
 	if (s->app_ns == NULL || s->podw.error == NULL) {
@@ -260,11 +268,13 @@ spark_pods_reload(struct tui *t, struct pane *p)
 		return;
 	}
 	ns = xstrdup(s->app_ns);
-	app = xstrdup(s->app_name);
+	app = s->app_name != NULL ? xstrdup(s->app_name) : NULL;
+	sel = xstrdup(s->pod_sel);
 	spark_watch_stop(&s->podw);
-	spark_pods_open(t, ns, app);
+	spark_pods_open(t, ns, app, sel);
 	free(ns);
 	free(app);
+	free(sel);
 }
 
 /* The state is the Spark pane's; only the watch and names go with the pane. */
@@ -277,7 +287,8 @@ spark_pods_free(struct pane *p)
 	spark_watch_stop(&s->podw);
 	free(s->app_ns);
 	free(s->app_name);
-	s->app_ns = s->app_name = NULL;
+	free(s->pod_sel);
+	s->app_ns = s->app_name = s->pod_sel = NULL;
 }
 
 const struct pane_type pane_spark_pods = {

@@ -302,7 +302,7 @@ spark_pane_resolve(struct tui *t, struct spark_pane *s)
 				break;
 			}
 	}
-	spark_pods_open(t, a.namespace, a.name);
+	spark_pods_open(t, a.namespace, a.name, NULL);
 }
 
 void
@@ -574,7 +574,7 @@ spark_pane_open_row(struct tui *t, struct pane *p, size_t row)
 	if (v == NULL || row >= v->nrows)
 		return;
 	spark_pods_open(t, view_cell(v, row, SPARK_COL_NS)->text,
-	    view_cell(v, row, SPARK_COL_NAME)->text);
+	    view_cell(v, row, SPARK_COL_NAME)->text, NULL);
 }
 
 static void

@@ -59,7 +59,8 @@ struct spark_pane {
 	struct spark_watch	 podw;
 	struct spark_rows	 pod_rows;
 	char			*app_ns;	/* owned: whose pods */
-	char			*app_name;
+	char			*app_name;	/* owned, or NULL: pods by selector */
+	char			*pod_sel;	/* owned: the label selector watched */
 
 	struct pane		 log;		/* a pod's log */
 	struct pane_log_text	 text;
@@ -131,7 +132,9 @@ ssize_t		 spark_rows_find(const struct spark_rows *, const char *ns,
 		     const char *name);
 
 /* tui/pane-spark-pods.c */
-void		 spark_pods_open(struct tui *, const char *ns, const char *app);
+/* An application's pods, or (app NULL) the pods a label selector picks. */
+void		 spark_pods_open(struct tui *, const char *ns, const char *app,
+		     const char *selector);
 /* The pod under the cursor in the pods view: namespace and name. */
 int		 spark_pods_current(struct tui *, const char **ns, const char **name);
 

@@ -117,8 +117,8 @@ spark_watch_failed(struct spark_watch *w, const struct kube_error *err)
 	free(w->error);
 	w->error = xstrdup(err != NULL && err->message != NULL ? err->message :
 	    "the Kubernetes API did not answer");
-	w->error_at = time(NULL);
-	w->errors++;
+	if (w->errors++ == 0)
+		w->error_at = time(NULL);	/* down since the first failure */
 }
 
 void
@@ -137,9 +137,8 @@ spark_watch_status(const struct spark_watch *w, char *out, size_t len)
 
 	if (w->error != NULL) {
 		strftime(when, sizeof when, "%H:%M:%S", localtime(&w->error_at));
-		snprintf(out, len, "API down since %s (%u failure%s): %s; the watch retries"
-		    " with backoff (r now)", when, w->errors, w->errors == 1 ? "" : "s",
-		    w->error);
+		snprintf(out, len, "API down since %s (%u failure%s): %s", when, w->errors,
+		    w->errors == 1 ? "" : "s", w->error);
 	} else if (!w->synced)
 		snprintf(out, len, "listing...");
 	else
@@ -597,12 +596,22 @@ spark_pane_draw(struct tui *t, struct pane *p, int y, int h)
 		return;
 	}
 	spark_rows_sync(&s->app_rows);
-	attrset(theme_attr(s->apps.error != NULL ? THEME_ERROR : THEME_MUTED));
+	attrset(theme_attr(THEME_MUTED));
 	snprintf(st, sizeof st, "%s  %s  %zu application%s  ", s->service, s->apps_path,
 	    p->own->nrows, p->own->nrows == 1 ? "" : "s");
 	table_put_text_at(y, 0, st, COLS);
-	spark_watch_status(&s->apps, st, sizeof st);
-	table_put_text_at(y, getcurx(stdscr), st, COLS - getcurx(stdscr));
+	if (s->apps.error == NULL)
+		table_put_text_at(y, getcurx(stdscr), spark_watch_status(&s->apps, st,
+		    sizeof st), COLS - getcurx(stdscr));
+	else {
+		/* Why it is down on a line of its own, then that it keeps trying. */
+		attrset(theme_attr(THEME_ERROR));
+		table_put_text_at(++y, 0, spark_watch_status(&s->apps, st, sizeof st), COLS);
+		attrset(theme_attr(THEME_MUTED));
+		table_put_text_at(++y, 0, "the watch retries with backoff; the rows below are"
+		    " the last known (r retries now)", COLS);
+		h -= 2;
+	}
 	attrset(A_NORMAL);
 	if (p->own->nrows == 0) {
 		attrset(theme_attr(THEME_MUTED));

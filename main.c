@@ -32,7 +32,7 @@ usage(FILE *f)
 	    "  -i, --inventory FILE   the inventory (default $PLATFORM_TUI_INVENTORY,\n"
 	    "                         then $XDG_CONFIG_HOME/platform-tui/inventory)\n"
 	    "  -c, --config FILE      settings file (default $XDG_CONFIG_HOME/platform-tui/config)\n"
-	    "  -o, --output FORMAT    table, json, tsv or csv\n"
+	    "  -o, --output FORMAT    table, json, tsv, csv or yaml\n"
 	    "  -t, --timeout DURATION default timeout of probes and requests (5s)\n"
 	    "  -y, --yes              confirm destructive commands\n"
 	    "      --read-only        refuse every command that changes something\n"

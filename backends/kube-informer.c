@@ -37,6 +37,8 @@ struct kube_informer {
 	char			*cont;		/* continue token of the next page */
 	struct kube_req		*req;		/* the list page or watch running */
 	struct loop_timer	 timer;		/* backoff */
+	struct loop_timer	 drain;		/* applies queued watch events */
+	json_t			*queue;		/* watch events not applied yet */
 	int			 backoff;	/* ms, 0 = none yet */
 	int			 timeout_s;	/* watch timeoutSeconds */
 	int			 synced;
@@ -178,6 +180,8 @@ kube_informer_relist(struct kube_informer *inf)
 {
 	inf->relists++;
 	inf->synced = 0;
+	json_array_clear(inf->queue);
+	loop_timer_stop(&inf->drain);
 	free(inf->cont);
 	inf->cont = NULL;
 	kube_informer_list(inf);
@@ -302,50 +306,62 @@ kube_informer_list(struct kube_informer *inf)
 	buf_free(&p);
 }
 
-/* One watch event: {"type": ..., "object": ...}. */
+/*
+ * A watch line arrives inside curl's write callback, where no request may
+ * start or stop: queue it, and apply the queue from a timer (or from the
+ * watch's done callback) where callbacks may do anything.
+ */
 static int
 kube_informer_line(const char *line, size_t len, void *arg)
 {
 	struct kube_informer	*inf = arg;
-	struct kube_error	 e;
-	json_t			*ev, *obj, *old;
 	json_error_t		 jerr;
-	const char		*type;
-	char			*key;
-	int			 rc = 0, replaced;
+	json_t			*ev;
 
 	if (inf->stopped || !inf->watching)
 		return (-1);
-	if ((ev = json_loadb(line, len, 0, &jerr)) == NULL) {
-		memset(&e, 0, sizeof e);
-		e.exit = 1;
-		e.message = "a watch event is not JSON";
-		goto restart;
-	}
-	type = json_string_value(json_object_get(ev, "type"));
-	obj = json_object_get(ev, "object");
-	if (type == NULL || !json_is_object(obj)) {
-		json_decref(ev);
+	if ((ev = json_loadb(line, len, 0, &jerr)) == NULL)
+		ev = json_pack("{s:s, s:{s:s}}", "type", "ERROR", "object", "message",
+		    "a watch event is not JSON");
+	json_array_append_new(inf->queue, ev);
+	if (!loop_timer_pending(&inf->drain))
+		loop_timer_start(&inf->drain, 0);
+	return (0);
+}
+
+/* One queued event: 0 to go on, 1 when the watch was given up, -1 when stopped. */
+static int
+kube_informer_apply(struct kube_informer *inf, json_t *ev)
+{
+	struct kube_error	 e;
+	json_t			*obj = json_object_get(ev, "object"), *old;
+	const char		*type = json_string_value(json_object_get(ev, "type"));
+	char			*key;
+	int			 replaced, rc = 0;
+
+	if (type == NULL || !json_is_object(obj))
 		return (0);
-	}
 	if (strcmp(type, "ERROR") == 0) {
 		kube_error_status(&e, 0, obj);
+		if (e.status == 0)
+			e.exit = 1;
+		kube_req_cancel(inf->req);
+		inf->req = NULL;
+		inf->watching = 0;
+		json_array_clear(inf->queue);
 		if (e.status == 410) {
-			kube_req_cancel(inf->req);
-			inf->req = NULL;
-			inf->watching = 0;
-			json_decref(ev);
 			kube_informer_relist(inf);
-			return (-1);
+			return (1);
 		}
-		goto restart;
+		if (kube_informer_notify(inf, KUBE_EV_ERROR, NULL, &e) != 0)
+			return (-1);
+		kube_informer_retry(inf);
+		return (1);
 	}
 	kube_informer_set_rv(inf, obj);
 	inf->backoff = 0;
-	if (strcmp(type, "BOOKMARK") == 0 || (key = kube_informer_key(obj)) == NULL) {
-		json_decref(ev);
+	if (strcmp(type, "BOOKMARK") == 0 || (key = kube_informer_key(obj)) == NULL)
 		return (0);
-	}
 	if (strcmp(type, "DELETED") == 0) {
 		old = kube_informer_take(inf, key);
 		json_decref(old);
@@ -356,19 +372,31 @@ kube_informer_line(const char *line, size_t len, void *arg)
 		    KUBE_EV_ADDED, obj, NULL);
 	}
 	free(key);
-	json_decref(ev);
 	return (rc);
+}
 
-restart:
-	/* The message may live in ev: report before letting it go. */
-	kube_req_cancel(inf->req);
-	inf->req = NULL;
-	inf->watching = 0;
-	rc = kube_informer_notify(inf, KUBE_EV_ERROR, NULL, &e);
-	json_decref(ev);
-	if (rc == 0)
-		kube_informer_retry(inf);
-	return (-1);
+/* Applies the queued events in order; the result of the last as above. */
+static int
+kube_informer_drain_queue(struct kube_informer *inf)
+{
+	json_t	*ev;
+	int	 rc = 0;
+
+	loop_timer_stop(&inf->drain);
+	while (rc == 0 && json_array_size(inf->queue) > 0) {
+		ev = json_incref(json_array_get(inf->queue, 0));
+		json_array_remove(inf->queue, 0);
+		rc = kube_informer_apply(inf, ev);
+		json_decref(ev);
+	}
+	return (rc);
+}
+
+/* The drain timer. */
+static void
+kube_informer_drain(void *arg)
+{
+	kube_informer_drain_queue(arg);
 }
 
 /* The watch ended: reopen from the last version, list on 410, back off on errors. */
@@ -381,6 +409,8 @@ kube_informer_watch_done(struct kube_req *r, const struct kube_error *e,
 	(void)r;
 	(void)body;
 	inf->req = NULL;
+	if (kube_informer_drain_queue(inf) != 0)
+		return;
 	inf->watching = 0;
 	if (e == NULL) {
 		inf->restarts++;
@@ -426,7 +456,9 @@ kube_informer_start(struct kube *k, const char *path, const char *label_selector
 	inf->arg = arg;
 	inf->index = json_object();
 	inf->timeout_s = KUBE_INF_TIMEOUT;
+	inf->queue = json_array();
 	loop_timer_init(&inf->timer, k->loop, kube_informer_timer, inf);
+	loop_timer_init(&inf->drain, k->loop, kube_informer_drain, inf);
 	LIST_INSERT_HEAD(&k->informers, inf, entry);
 	kube_informer_list(inf);
 	return (inf);
@@ -453,6 +485,7 @@ kube_informer_stop(struct kube_informer *inf)
 		kube_req_cancel(inf->req);
 		inf->req = NULL;
 		loop_timer_stop(&inf->timer);
+		loop_timer_stop(&inf->drain);
 	}
 	if (inf->busy > 0)
 		return;
@@ -461,6 +494,7 @@ kube_informer_stop(struct kube_informer *inf)
 	free(inf->items);
 	json_decref(inf->index);
 	json_decref(inf->fresh);
+	json_decref(inf->queue);
 	free(inf->path);
 	free(inf->selector);
 	free(inf->rv);
@@ -476,12 +510,14 @@ kube_informers_free(struct kube *k)
 		kube_informer_stop(LIST_FIRST(&k->informers));
 }
 
+/* How many objects the store holds now. */
 size_t
 kube_informer_size(const struct kube_informer *inf)
 {
 	return (inf->nitems);
 }
 
+/* The store by position, for a pane that walks it; order unspecified. */
 json_t *
 kube_informer_at(const struct kube_informer *inf, size_t i)
 {
@@ -499,18 +535,21 @@ kube_informer_get(const struct kube_informer *inf, const char *ns, const char *n
 	return (slot != NULL ? inf->items[json_integer_value(slot)] : NULL);
 }
 
+/* Whether the last list completed, so the store is whole. */
 int
 kube_informer_synced(const struct kube_informer *inf)
 {
 	return (inf->synced);
 }
 
+/* Lists after 410 Expired, for tests and the status line. */
 unsigned
 kube_informer_relists(const struct kube_informer *inf)
 {
 	return (inf->relists);
 }
 
+/* Watches reopened after the server closed them. */
 unsigned
 kube_informer_restarts(const struct kube_informer *inf)
 {

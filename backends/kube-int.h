@@ -44,7 +44,5 @@ void	kube_error_status(struct kube_error *, long status, json_t *body);
 void	kube_informers_free(struct kube *);
 /* Base64 as kubeconfigs hold it (whitespace ignored); NULL if malformed. */
 char	*kube_config_base64(const char *, size_t *outlen);
-/* Query-string escaping for label selectors and continue tokens; caller frees. */
-char	*kube_escape(const char *);
 
 #endif

@@ -59,7 +59,11 @@ struct kube_error {
 	const char	*message;	/* human text */
 };
 
-/* One request: body is the parsed JSON (NULL on error or for text). */
+/*
+ * One request: body is the parsed JSON (NULL on error or for text). Done
+ * callbacks run outside curl and may do anything; a kube_data_cb runs
+ * inside curl's write callback, where no request may be started.
+ */
 typedef void (*kube_done_cb)(struct kube_req *, const struct kube_error *,
 		    json_t *body, void *arg);
 typedef int (*kube_data_cb)(const char *, size_t, void *arg);	/* -1 stops */
@@ -77,6 +81,8 @@ struct kube_log_opts {
 struct kube_req	*kube_logs(struct kube *, const char *ns, const char *pod,
 		     const struct kube_log_opts *, kube_data_cb, kube_done_cb, void *);
 void		 kube_req_cancel(struct kube_req *);
+/* Percent-encodes a path segment or query value (selectors, names); caller frees. */
+char		*kube_escape(const char *);
 
 /*
  * An informer: lists PATH (e.g. "/api/v1/pods", "/api/v1/namespaces/N/pods",

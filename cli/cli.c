@@ -69,8 +69,8 @@ cli_run(struct cmd_env *env, enum output_format fmt, int argc, char **argv)
 		return (CMD_EXIT_USAGE);
 	}
 	if ((o = cmd_opt(c, "output")) != NULL && output_parse_format(o, &fmt) != 0) {
-		fprintf(stderr, "platform-tui: bad output format '%s' (table, json, tsv "
-		    "or csv)\n", o);
+		fprintf(stderr, "platform-tui: bad output format '%s' (table, json, tsv, "
+		    "csv or yaml)\n", o);
 		cmd_free(c);
 		return (CMD_EXIT_USAGE);
 	}

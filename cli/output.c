@@ -1,4 +1,4 @@
-/* Printing views in scripted mode: aligned table, JSON array, TSV and CSV. */
+/* Printing views in scripted mode: aligned table, JSON array, TSV, CSV and YAML. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 
 #include "cli/output.h"
 #include "core/buf.h"
+#include "core/jsonyaml.h"
 #include "core/util.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
@@ -21,6 +22,8 @@ output_parse_format(const char *s, enum output_format *f)
 		*f = OUTPUT_TSV;
 	else if (strcmp(s, "csv") == 0)
 		*f = OUTPUT_CSV;
+	else if (strcmp(s, "yaml") == 0)
+		*f = OUTPUT_YAML;
 	else
 		return (-1);
 	return (0);
@@ -276,6 +279,11 @@ output_view(FILE *f, const struct view *v, enum output_format fmt, int color)
 		break;
 	case OUTPUT_CSV:
 		output_delimited(f, v, 1);
+		break;
+	case OUTPUT_YAML:
+		j = output_view_json(v);
+		jsonyaml_dump(f, j);
+		json_decref(j);
 		break;
 	}
 }

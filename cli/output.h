@@ -13,6 +13,7 @@ enum output_format {
 	OUTPUT_JSON,
 	OUTPUT_TSV,
 	OUTPUT_CSV,
+	OUTPUT_YAML,	/* the JSON rows as a YAML list */
 };
 
 int	 output_parse_format(const char *, enum output_format *);

@@ -46,13 +46,14 @@ struct inv_service {
 	char		*secret;	/* a reference (env:, file:, cmd:), or NULL */
 	char		*database;	/* or NULL */
 	char		*ca_file;	/* CA bundle for TLS, or NULL for the system's */
-	char		*kubeconfig;	/* kube/spark: kubeconfig path, or NULL */
-	char		*context;	/* kube/spark: kubeconfig context, or NULL */
-	char		*namespace;	/* kube/spark: default namespace, or NULL */
 	int		 timeout_ms;	/* 0 = the platform's */
 	struct inv_endpoint *endpoints;
 	size_t		 nendpoints;
 	int		 line;
+	/* Appended last, so the offsets of the fields above do not move. */
+	char		*kubeconfig;	/* kube/spark: kubeconfig path, or NULL */
+	char		*context;	/* kube/spark: kubeconfig context, or NULL */
+	char		*namespace;	/* kube/spark: default namespace, or NULL */
 };
 
 struct inventory {

@@ -22,7 +22,7 @@ const struct options_entry options_table[] = {
 	  "the inventory file to open" },
 	{ "timeout", OPTIONS_DURATION, "5s", NULL,
 	  "how long a probe or request may wait for an answer" },
-	{ "output", OPTIONS_CHOICE, "table", "table|json|tsv|csv",
+	{ "output", OPTIONS_CHOICE, "table", "table|json|tsv|csv|yaml",
 	  "how scripted mode prints a view" },
 	{ "color", OPTIONS_CHOICE, "auto", "auto|always|never",
 	  "colour in scripted output (auto: only on a terminal without NO_COLOR)" },

@@ -18,6 +18,7 @@ extern const struct plugin plugin_postgres;
 extern const struct plugin plugin_clickhouse;
 extern const struct plugin plugin_airflow;
 extern const struct plugin plugin_s3;
+extern const struct plugin plugin_spark;
 extern const struct plugin plugin_prometheus;
 extern const struct plugin plugin_node_exporter;
 extern const struct plugin plugin_grafana;
@@ -30,6 +31,7 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_clickhouse,
 	&plugin_airflow,
 	&plugin_s3,
+	&plugin_spark,
 	&plugin_prometheus,
 	&plugin_node_exporter,
 	&plugin_grafana,

@@ -28,7 +28,7 @@ like "$err" 'one of: check, show' "and lists the verbs"
 run status --no-such-option
 is "$rc" 2 "an unknown option exits 2"
 
-run help -o yaml
+run help -o xml
 is "$rc" 2 "a bad output format exits 2"
 
 run -o tsv help

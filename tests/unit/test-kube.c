@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "core/buf.h"
+#include "core/cmd.h"
+#include "core/inventory.h"
+#include "core/loop.h"
 #include "core/xmalloc.h"
 #include "backends/kube-int.h"
 #include "tap.h"
@@ -268,6 +273,62 @@ test_escape(void)
 	free(s);
 }
 
+/* The inventory's keys choose the kubeconfig, context and namespace. */
+static void
+test_for_service(void)
+{
+	char		 kcpath[] = "/tmp/test-kube.XXXXXX", *text, *cause = NULL;
+	struct cmd_env	 env;
+	struct kube	*k;
+	int		 fd;
+
+	if ((fd = mkstemp(kcpath)) < 0 || write(fd, k3s, strlen(k3s)) != (ssize_t)strlen(k3s))
+		abort();
+	close(fd);
+	text = xprintf("[node n]\naddress = 127.0.0.1\n"
+	    "[service spark]\nkind = spark\nnode = n\n"
+	    "endpoint = https://127.0.0.1:6443/apis/sparkoperator.k8s.io/v1beta2/"
+	    "namespaces/spark-jobs/sparkapplications\nsecret = env:TEST_KUBE_TOKEN\n"
+	    "[service k3s]\nkind = k3s\nnode = n\nendpoint = https://127.0.0.1:6443\n"
+	    "kubeconfig = %s\ncontext = prod\n"
+	    "[service other]\nkind = kube\nnode = n\nendpoint = https://127.0.0.1:6443\n"
+	    "kubeconfig = %s\nnamespace = etl\n", kcpath, kcpath);
+	memset(&env, 0, sizeof env);
+	env.loop = loop_new();
+	env.inv = inventory_parse("test.conf", text, strlen(text), 0, &cause);
+	ok(env.inv != NULL, "an inventory with kubeconfig, context and namespace keys (%s)",
+	    cause ? cause : "");
+	if (env.inv == NULL)
+		return;
+	setenv("TEST_KUBE_TOKEN", "tok", 1);
+	k = kube_for_service(&env, NULL, &cause);
+	ok(k != NULL && strcmp(kube_namespace(k), "spark-jobs") == 0,
+	    "the default service is the spark one; its endpoint path names the namespace");
+	kube_free(k);
+	unsetenv("TEST_KUBE_TOKEN");
+	k = kube_for_service(&env, "spark", &cause);
+	ok(k == NULL && cause != NULL && strstr(cause, "TEST_KUBE_TOKEN") != NULL,
+	    "a secret that does not resolve is an error naming it");
+	free(cause);
+	cause = NULL;
+	k = kube_for_service(&env, "k3s", &cause);
+	ok(k != NULL && strcmp(kube_namespace(k), "spark-jobs") == 0,
+	    "kubeconfig + context: the context's namespace");
+	kube_free(k);
+	k = kube_for_service(&env, "other", &cause);
+	ok(k != NULL && strcmp(kube_namespace(k), "etl") == 0,
+	    "the namespace key wins");
+	kube_free(k);
+	k = kube_for_service(&env, "nope", &cause);
+	ok(k == NULL && cause != NULL && strstr(cause, "no service 'nope'") != NULL,
+	    "an unknown service");
+	free(cause);
+	inventory_free(env.inv);
+	loop_free(env.loop);
+	free(text);
+	unlink(kcpath);
+}
+
 int
 main(void)
 {
@@ -278,5 +339,6 @@ main(void)
 	test_time();
 	test_rows();
 	test_escape();
+	test_for_service();
 	return (tap_done());
 }

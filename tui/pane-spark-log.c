@@ -517,10 +517,40 @@ spark_ui_show(struct tui *t, struct pane *p)
 	spark_ui_load(spark_pane_get());
 }
 
+/* What it shows and how fresh, then the jobs and stages (or why there are none). */
+static void
+spark_ui_draw(struct tui *t, struct pane *p, int y, int h)
+{
+	struct spark_pane	*s = spark_pane_get();
+	int			 line;
+
+	(void)t;
+	for (line = y; line < y + h; line++) {
+		move(line, 0);
+		clrtoeol();
+	}
+	attrset(theme_attr(THEME_TITLE));
+	table_put_text_at(y, 0, s->ui_title != NULL ? s->ui_title : "Spark UI", COLS);
+	attrset(theme_attr(s->ui_error != NULL ? THEME_ERROR : THEME_MUTED));
+	if (s->ui_error != NULL)
+		table_put_text_at(y + 1, 0, p->why != NULL ? p->why : s->ui_error, COLS);
+	else
+		table_put_text_at(y + 1, 0, "asked again every 3 seconds while shown", COLS);
+	attrset(A_NORMAL);
+	if (p->own != NULL && p->own->nrows > 0)
+		table_draw(&p->table, y + 2, 0, h - 2, COLS);
+	else if (s->ui_error == NULL) {
+		attrset(theme_attr(THEME_MUTED));
+		mvaddstr(y + 3, 2, s->uireq != NULL ? "asking the Spark UI..." : "no jobs yet");
+		attrset(A_NORMAL);
+	}
+}
+
 const struct pane_type pane_spark_ui = {
 	.name = "Spark UI",
 	.empty = "Asking the Spark UI...",
 	.show = spark_ui_show,
+	.draw = spark_ui_draw,
 };
 
 /* ------------------------------------------------------------ lifetime */

@@ -146,6 +146,7 @@ spark_pods_open(struct tui *t, const char *ns, const char *app, const char *sele
 		s->app_ns = xstrdup(ns);
 		s->app_name = app != NULL ? xstrdup(app) : NULL;
 		s->pod_sel = xstrdup(sel);
+		spark_rows_free(&s->pod_rows);
 		spark_rows_init(&s->pod_rows, &s->pods, spark_pods_fill);
 		s->pods.table.hooks = &spark_pods_hooks;
 		s->pods.table.hooks_arg = s;

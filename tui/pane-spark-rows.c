@@ -29,6 +29,9 @@ spark_rows_init(struct spark_rows *sr, struct pane *p,
 void
 spark_rows_free(struct spark_rows *sr)
 {
+	free(sr->keep_ns);
+	free(sr->keep_name);
+	sr->keep_ns = sr->keep_name = NULL;
 	free(sr->slots);
 	sr->slots = NULL;
 	sr->nslots = sr->used = 0;
@@ -187,7 +190,7 @@ spark_rows_remove(struct spark_rows *sr, json_t *obj)
 {
 	struct view	*v = sr->pane->own;
 	const char	*ns, *name;
-	size_t		 slot, row, last, c;
+	size_t		 slot, row, last, c, cur;
 	int		 found;
 
 	if (v == NULL || sr->slots == NULL)
@@ -197,8 +200,15 @@ spark_rows_remove(struct spark_rows *sr, json_t *obj)
 	if (!found)
 		return;
 	row = sr->slots[slot] - 1;
-	sr->slots[slot] = SPARK_ROWS_GONE;
 	last = v->nrows - 1;
+	/* Rows move: remember the cursor's object to put the cursor back on it. */
+	cur = table_model_current(&sr->pane->table.model);
+	if (sr->keep_name == NULL && cur != SIZE_MAX && cur < v->nrows && cur != row) {
+		spark_rows_key(v, cur, &ns, &name);
+		sr->keep_ns = xstrdup(ns);
+		sr->keep_name = xstrdup(name);
+	}
+	sr->slots[slot] = SPARK_ROWS_GONE;
 	for (c = 0; c < v->ncols; c++)
 		free(v->cells[row * v->ncols + c].text);
 	if (row != last) {
@@ -242,6 +252,8 @@ void
 spark_rows_sync(struct spark_rows *sr)
 {
 	struct table_model	*m = &sr->pane->table.model;
+	ssize_t			 row;
+	size_t			 pos;
 
 	if (sr->pane->own == NULL)
 		return;
@@ -249,4 +261,17 @@ spark_rows_sync(struct spark_rows *sr)
 		return;
 	table_model_changed(m, sr->changed == SIZE_MAX ? m->nrows : sr->changed);
 	sr->changed = SIZE_MAX;
+	if (sr->keep_name == NULL)
+		return;
+	if ((row = spark_rows_find(sr, sr->keep_ns, sr->keep_name)) >= 0 &&
+	    table_model_current(m) != (size_t)row) {
+		for (pos = 0; pos < m->nshown; pos++)
+			if (table_model_row(m, pos) == (size_t)row) {
+				table_model_move_to(m, pos);
+				break;
+			}
+	}
+	free(sr->keep_ns);
+	free(sr->keep_name);
+	sr->keep_ns = sr->keep_name = NULL;
 }

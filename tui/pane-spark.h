@@ -30,6 +30,8 @@ struct spark_rows {
 	size_t		 nslots;	/* a power of two */
 	size_t		 used;		/* slots not empty (rows and gone ones) */
 	size_t		 changed;	/* the first row changed since drawn; SIZE_MAX none */
+	char		*keep_ns;	/* owned: the cursor's object when rows moved */
+	char		*keep_name;
 	void		(*fill)(struct view *, size_t row, json_t *obj);
 };
 

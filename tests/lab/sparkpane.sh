@@ -169,7 +169,7 @@ address = 127.0.1.2
 [service spark]
 kind = spark
 node = compute
-endpoint = https://127.0.1.2:$port/apis/sparkoperator.k8s.io/v1beta2/namespaces/bench/sparkapplications
+endpoint = https://127.0.1.2:$port/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-jobs/sparkapplications
 ca-file = $LAB/kube/ca.crt
 secret = file:$LAB/secrets/kube-token
 EOF
@@ -196,8 +196,46 @@ ok $? "and goes: 9998 pods"
 keys Escape g
 wait_for 'bench-000000' 10
 ok $? "keys still answer: g goes to the first pod"
+keys Escape
+
+# Restart, the Spark UI, follow and delete on the private simulator's applications.
+wait_for 'gold-daily-aggregate-1124 +spark-jobs +COMPLETED' 10
+ok $? "the private simulator's applications"
+filter gold-daily-aggregate-1124
+keys R
+wait_for "Run 'spark restart --service spark --namespace spark-jobs gold-daily-aggregate-1124'\\? \\[y/N\\]" 5
+ok $? "R asks, naming the spark restart command"
+keys y
+wait_for 'restarted sparkapplication spark-jobs/gold-daily-aggregate-1124' 10
+ok $? "y restarts it"
+wait_for 'gold-daily-aggregate-1124 +spark-jobs +RUNNING' 30
+ok $? "the watch shows it running again"
+keys u
+wait_for 'job +0 +RUNNING' 10
+ok $? "u shows the Spark UI's jobs through the service proxy"
+like "$(screen)" 'stage +0 +ACTIVE' "and its stages"
+keys Escape l
+wait_for 'lines +following' 10
+ok $? "l follows the running driver's log"
+keys F
+wait_for 'paused \(F follows\)' 5
+ok $? "F pauses it"
+keys Escape
+wait_for 'sparkapplications +[0-9]+ applications' 5
+filter events-bronze-to-silver-1123
+keys d
+wait_for "Run 'spark delete --service spark --namespace spark-jobs events-bronze-to-silver-1123'\\? \\[y/N\\]" 5
+ok $? "d asks, naming the spark delete command"
+keys n
+wait_for 'not confirmed' 5
+ok $? "n keeps it"
+keys d
+wait_for '\[y/N\]' 5
+keys y
+wait_for '2 applications' 15
+ok $? "d and y delete it: the row goes"
 keys q q q q q q
 sleep 1
-like "$(screen)" 'exit=0' "quits cleanly holding the watch"
+like "$(screen)" 'exit=0' "quits cleanly holding the watches"
 
 echo "1..$_n"

@@ -23,10 +23,15 @@
 #include "tui/tui.h"
 
 #define SPARK_TICK_MS	1000	/* running durations and ages tick */
+#define SPARK_RETRY_MIN_MS	500	/* the informer's first backoff */
+#define SPARK_RETRY_MAX_MS	30000	/* and its longest */
 
 static struct spark_pane	*spark_self;
 
+/* Kinds with a Kubernetes API, in the order one is picked when none is named. */
 static const char *const spark_kinds[] = { "spark", "kube", "k3s", NULL };
+/* Kinds whose Overview rows open this pane (Jupyter runs on the same cluster). */
+static const char *const spark_pane_kinds[] = { "spark", "kube", "k3s", "jupyter", NULL };
 
 enum {
 	SPARK_COL_NAME, SPARK_COL_NS, SPARK_COL_STATE, SPARK_COL_SUBMITTED,
@@ -117,8 +122,18 @@ spark_watch_failed(struct spark_watch *w, const struct kube_error *err)
 	free(w->error);
 	w->error = xstrdup(err != NULL && err->message != NULL ? err->message :
 	    "the Kubernetes API did not answer");
+	uint64_t	delay = SPARK_RETRY_MIN_MS;
+	unsigned	i;
+
 	if (w->errors++ == 0)
 		w->error_at = time(NULL);	/* down since the first failure */
+	/* The informer's backoff (backends/kube-informer.c): doubling, capped. */
+	for (i = 1; i < w->errors && delay < SPARK_RETRY_MAX_MS; i++)
+		delay *= 2;
+	if (delay > SPARK_RETRY_MAX_MS)
+		delay = SPARK_RETRY_MAX_MS;
+	if (tui_self != NULL)
+		w->retry_at = loop_now(tui_self->env->loop) + delay;
 }
 
 void
@@ -581,9 +596,9 @@ spark_pane_draw(struct tui *t, struct pane *p, int y, int h)
 {
 	struct spark_pane	*s = spark_pane_get();
 	char			 st[512];
+	uint64_t		 now;
 	int			 line;
 
-	(void)t;
 	for (line = y; line < y + h; line++) {
 		move(line, 0);
 		clrtoeol();
@@ -608,8 +623,12 @@ spark_pane_draw(struct tui *t, struct pane *p, int y, int h)
 		attrset(theme_attr(THEME_ERROR));
 		table_put_text_at(++y, 0, spark_watch_status(&s->apps, st, sizeof st), COLS);
 		attrset(theme_attr(THEME_MUTED));
-		table_put_text_at(++y, 0, "the watch retries with backoff; the rows below are"
-		    " the last known (r retries now)", COLS);
+		now = loop_now(t->env->loop);
+		snprintf(st, sizeof st, "the watch retries in %llu s, backing off up to"
+		    " %d s; the rows below are the last known (r retries now)",
+		    s->apps.retry_at > now ? (unsigned long long)((s->apps.retry_at - now +
+		    999) / 1000) : 0ULL, SPARK_RETRY_MAX_MS / 1000);
+		table_put_text_at(++y, 0, st, COLS);
 		h -= 2;
 	}
 	attrset(A_NORMAL);
@@ -632,7 +651,7 @@ spark_pane_free(struct pane *p)
 
 const struct pane_type pane_spark = {
 	.name = "Spark",
-	.kinds = spark_kinds,
+	.kinds = spark_pane_kinds,
 	.empty = "No Spark or Kubernetes service in the inventory.",
 	.hints = "Enter pods  l log  e events  y describe  u UI  d delete  R restart ",
 	.show = spark_pane_show,

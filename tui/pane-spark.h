@@ -39,7 +39,8 @@ struct spark_rows {
 struct spark_watch {
 	struct kube_informer	*inf;		/* or NULL */
 	char			*error;		/* owned: the last failure, or NULL */
-	time_t			 error_at;	/* when */
+	time_t			 error_at;	/* the first failure in a row */
+	uint64_t		 retry_at;	/* loop_now() of the informer's next try */
 	unsigned		 errors;	/* failures in a row */
 	int			 synced;	/* the first list is in */
 };

@@ -52,7 +52,7 @@ ok $? "the console opens"
 tm send-keys 4
 wait_for 'namespaces/jobs/sparkapplications' 10
 ok $? "the Spark pane names the collection it watches"
-wait_for 'API down since [0-9:]+ \([0-9]+ failures?\): ' 15 && wait_for 'the watch retries' 3
+wait_for 'API down since [0-9:]+ \([0-9]+ failures?\): ' 15 && wait_for 'the watch retries in [0-9]+ s' 3
 ok $? "an unreachable API: since when, how often, why, and that it retries"
 like "$(screen)" 'refused|connect|resolve' "the reason is the connection's"
 tm send-keys r

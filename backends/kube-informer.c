@@ -26,6 +26,8 @@ struct kube_informer {
 	char			*selector;	/* escaped labelSelector, or NULL */
 	kube_informer_cb	 cb;
 	void			*arg;
+	kube_transform_cb	 transform;	/* or NULL: objects kept whole */
+	void			*transform_arg;
 
 	json_t			*index;		/* "ns/name" -> integer slot */
 	json_t			**items;	/* the store, owned references */
@@ -79,6 +81,15 @@ kube_informer_notify(struct kube_informer *inf, enum kube_event ev, json_t *obj,
 	if (inf->busy == 0)
 		kube_informer_stop(inf);
 	return (-1);
+}
+
+/* What the store keeps of obj: a new reference. */
+static json_t *
+kube_informer_keep(struct kube_informer *inf, json_t *obj)
+{
+	if (inf->transform == NULL)
+		return (json_incref(obj));
+	return (inf->transform(obj, inf->transform_arg));
 }
 
 /* Puts obj (a new reference is taken) in the store; 1 if it replaced one. */
@@ -266,7 +277,7 @@ kube_informer_listed(struct kube_req *r, const struct kube_error *e, json_t *bod
 	items = json_object_get(body, "items");
 	json_array_foreach(items, i, obj) {
 		if ((key = kube_informer_key(obj)) != NULL) {
-			json_object_set(inf->fresh, key, obj);
+			json_object_set_new(inf->fresh, key, kube_informer_keep(inf, obj));
 			free(key);
 		}
 	}
@@ -367,9 +378,11 @@ kube_informer_apply(struct kube_informer *inf, json_t *ev)
 		json_decref(old);
 		rc = kube_informer_notify(inf, KUBE_EV_DELETED, obj, NULL);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
+		obj = kube_informer_keep(inf, obj);
 		replaced = kube_informer_put(inf, key, obj);
 		rc = kube_informer_notify(inf, replaced ? KUBE_EV_MODIFIED :
 		    KUBE_EV_ADDED, obj, NULL);
+		json_decref(obj);
 	}
 	free(key);
 	return (rc);
@@ -462,6 +475,14 @@ kube_informer_start(struct kube *k, const char *path, const char *label_selector
 	LIST_INSERT_HEAD(&k->informers, inf, entry);
 	kube_informer_list(inf);
 	return (inf);
+}
+
+/* A smaller copy of each object for the store (see kube.h). */
+void
+kube_informer_set_transform(struct kube_informer *inf, kube_transform_cb fn, void *arg)
+{
+	inf->transform = fn;
+	inf->transform_arg = arg;
 }
 
 /* The server closes each watch after this many seconds (tests use a few). */

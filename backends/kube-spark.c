@@ -144,3 +144,56 @@ kube_pod_row(json_t *pod, struct kube_pod_row *row)
 	row->role = kube_spark_str(labels, "spark-role");
 	row->app = kube_spark_str(labels, "sparkoperator.k8s.io/app-name");
 }
+
+/* Copies the members of src named in keys (NULL-terminated) into dst. */
+static void
+kube_trim_copy(json_t *dst, json_t *src, const char *const *keys)
+{
+	json_t	*v;
+
+	for (; *keys != NULL; keys++) {
+		if ((v = json_object_get(src, *keys)) != NULL)
+			json_object_set(dst, *keys, v);
+	}
+}
+
+/* A pod with only what kube_pod_row and the panes read, for informer stores. */
+json_t *
+kube_pod_trim(json_t *pod, void *arg)
+{
+	static const char *const md_keys[] = { "name", "namespace", "uid", "labels",
+	    "resourceVersion", "creationTimestamp", "deletionTimestamp", NULL };
+	static const char *const st_keys[] = { "phase", "reason", "message",
+	    "startTime", "podIP", NULL };
+	static const char *const cs_keys[] = { "name", "ready", "restartCount",
+	    "state", "lastState", NULL };
+	json_t	*out = json_object(), *md = json_object(), *spec = json_object();
+	json_t	*st = json_object(), *cs, *c, *n, *src;
+	size_t	 i;
+
+	(void)arg;
+	kube_trim_copy(out, pod, (const char *const[]){ "apiVersion", "kind", NULL });
+	kube_trim_copy(md, json_object_get(pod, "metadata"), md_keys);
+	json_object_set_new(out, "metadata", md);
+	src = json_object_get(pod, "spec");
+	kube_trim_copy(spec, src, (const char *const[]){ "nodeName", NULL });
+	cs = json_array();
+	json_array_foreach(json_object_get(src, "containers"), i, c) {
+		n = json_object();
+		kube_trim_copy(n, c, (const char *const[]){ "name", NULL });
+		json_array_append_new(cs, n);
+	}
+	json_object_set_new(spec, "containers", cs);
+	json_object_set_new(out, "spec", spec);
+	src = json_object_get(pod, "status");
+	kube_trim_copy(st, src, st_keys);
+	cs = json_array();
+	json_array_foreach(json_object_get(src, "containerStatuses"), i, c) {
+		n = json_object();
+		kube_trim_copy(n, c, cs_keys);
+		json_array_append_new(cs, n);
+	}
+	json_object_set_new(st, "containerStatuses", cs);
+	json_object_set_new(out, "status", st);
+	return (out);
+}

@@ -248,14 +248,53 @@ kube_req_http_done(struct http_req *hr, const struct http_result *res, void *arg
 	kube_req_free(r);
 }
 
+/* The context's TLS settings and credentials on any request (status probes too). */
+void
+kube_config_http(const struct kube_config *kc, struct http_req *hr)
+{
+	CURL		*easy = http_req_curl(hr);
+	struct curl_blob blob;
+	char		*bearer;
+
+	if (kc->insecure)
+		http_req_insecure(hr);
+	else if (kc->ca_pem != NULL) {
+		blob.data = kc->ca_pem;
+		blob.len = strlen(kc->ca_pem);
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (kc->ca_file != NULL)
+		http_req_cainfo(hr, kc->ca_file);
+	if (kc->cert_pem != NULL) {
+		blob.data = kc->cert_pem;
+		blob.len = strlen(kc->cert_pem);
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &blob);
+		curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+	} else if (kc->cert_file != NULL)
+		curl_easy_setopt(easy, CURLOPT_SSLCERT, kc->cert_file);
+	if (kc->key_pem != NULL) {
+		blob.data = kc->key_pem;
+		blob.len = strlen(kc->key_pem);
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &blob);
+		curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+	} else if (kc->key_file != NULL)
+		curl_easy_setopt(easy, CURLOPT_SSLKEY, kc->key_file);
+	if (kc->token != NULL) {
+		bearer = xprintf("Bearer %s", kc->token);
+		http_req_header(hr, "Authorization", bearer);
+		explicit_bzero(bearer, strlen(bearer));
+		free(bearer);
+	}
+}
+
 /* A request with the context's TLS settings and credentials. */
 static struct kube_req *
 kube_req_new(struct kube *k, const char *method, const char *path)
 {
 	struct kube_req	*r = xcalloc(1, sizeof *r);
-	char		*url, *bearer;
-	CURL		*easy;
-	struct curl_blob blob;
+	char		*url;
 
 	r->kube = k;
 	url = xprintf("%s%s", k->base, path);
@@ -264,38 +303,7 @@ kube_req_new(struct kube *k, const char *method, const char *path)
 	http_req_method(r->http, method);
 	http_req_header(r->http, "Accept", "application/json");
 	http_req_timeout(r->http, k->timeout_ms);
-	easy = http_req_curl(r->http);
-	if (k->cfg.insecure)
-		http_req_insecure(r->http);
-	else if (k->cfg.ca_pem != NULL) {
-		blob.data = k->cfg.ca_pem;
-		blob.len = strlen(k->cfg.ca_pem);
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
-	} else if (k->cfg.ca_file != NULL)
-		http_req_cainfo(r->http, k->cfg.ca_file);
-	if (k->cfg.cert_pem != NULL) {
-		blob.data = k->cfg.cert_pem;
-		blob.len = strlen(k->cfg.cert_pem);
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &blob);
-		curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
-	} else if (k->cfg.cert_file != NULL)
-		curl_easy_setopt(easy, CURLOPT_SSLCERT, k->cfg.cert_file);
-	if (k->cfg.key_pem != NULL) {
-		blob.data = k->cfg.key_pem;
-		blob.len = strlen(k->cfg.key_pem);
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &blob);
-		curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
-	} else if (k->cfg.key_file != NULL)
-		curl_easy_setopt(easy, CURLOPT_SSLKEY, k->cfg.key_file);
-	if (k->cfg.token != NULL) {
-		bearer = xprintf("Bearer %s", k->cfg.token);
-		http_req_header(r->http, "Authorization", bearer);
-		explicit_bzero(bearer, strlen(bearer));
-		free(bearer);
-	}
+	kube_config_http(&k->cfg, r->http);
 	kube_lines_init(&r->lines, KUBE_LINE_MAX);
 	buf_init(&r->errbody);
 	TAILQ_INSERT_TAIL(&k->reqs, r, entry);

@@ -39,6 +39,9 @@ int		 kube_config_parse(const char *text, size_t len, const char *context,
 int		 kube_config_load(const char *path, const char *context,
 		     struct kube_config *, char **cause);
 void		 kube_config_clear(struct kube_config *);
+/* Puts a context's CA, client certificate and key, or token on a request. */
+struct http_req;
+void		 kube_config_http(const struct kube_config *, struct http_req *);
 
 /*
  * The client for an inventory service of kind kube or spark: its
@@ -90,7 +93,10 @@ char		*kube_escape(const char *);
  * pages of `limit`, then watches from the list's resourceVersion with
  * bookmarks; restarts a closed watch from the last version seen and lists
  * again on 410 Expired. The store holds the current objects by
- * namespace/name. The callback sees each change after the store has it.
+ * namespace/name. The callback sees each change after the store has it:
+ * a (re)list reports what differs from the store (ADDED, MODIFIED,
+ * DELETED), then SYNCED. It runs outside curl (watch lines are queued and
+ * applied from a timer), so it may start requests and stop the informer.
  */
 enum kube_event {
 	KUBE_EV_ADDED,
@@ -104,6 +110,16 @@ typedef void (*kube_informer_cb)(struct kube_informer *, enum kube_event,
 struct kube_informer *kube_informer_start(struct kube *, const char *path,
 		     const char *label_selector, kube_informer_cb, void *);
 void		 kube_informer_stop(struct kube_informer *);
+/*
+ * What the store keeps of each object: the transform returns a new
+ * reference (obj itself increfed, or a smaller copy that keeps
+ * metadata.name and namespace). Set it right after start. kube_pod_trim
+ * keeps what kube_pod_row reads: a third of a full pod's memory.
+ */
+typedef json_t *(*kube_transform_cb)(json_t *obj, void *arg);
+void		 kube_informer_set_transform(struct kube_informer *, kube_transform_cb,
+		     void *);
+json_t		*kube_pod_trim(json_t *pod, void *arg);
 /* The watch's timeoutSeconds (default 300): tests set a few to see restarts. */
 void		 kube_informer_set_timeout(struct kube_informer *, int seconds);
 size_t		 kube_informer_size(const struct kube_informer *);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backends/http.h"
+#include "backends/kube.h"
 #include "backends/pg.h"
 #include "backends/tcp.h"
 #include "core/inventory.h"
@@ -230,6 +231,26 @@ status_http_url(const struct status_probe *p)
 	    v6 ? "]" : "", p->ep->port, path[0] == '/' ? "" : "/", path));
 }
 
+/* A Kubernetes service's probe carries its kubeconfig's CA and credentials. */
+static int
+status_kubeconfig(struct status_probe *p)
+{
+	struct kube_config	 kc;
+	char			*cause = NULL;
+
+	if (kube_config_load(p->svc->kubeconfig, p->svc->context, &kc, &cause) != 0) {
+		http_req_cancel(p->req);
+		p->req = NULL;
+		loop_timer_stop(&p->timer);
+		status_report(p, PLUGIN_HEALTH_UNKNOWN, cause);
+		free(cause);
+		return (-1);
+	}
+	kube_config_http(&kc, p->req);
+	kube_config_clear(&kc);
+	return (0);
+}
+
 static void
 status_probe_start(struct status_probe *p)
 {
@@ -266,6 +287,10 @@ status_probe_start(struct status_probe *p)
 		http_req_timeout(p->req, p->timeout_ms + 1000);
 		if (svc->ca_file != NULL)
 			http_req_cainfo(p->req, svc->ca_file);
+		if (svc->kubeconfig != NULL && status_kubeconfig(p) != 0) {
+			secret_free(secret);
+			return;
+		}
 		/* A user means Basic; a secret alone is a bearer token (k3s, Jupyter). */
 		if (svc->user != NULL)
 			http_req_auth_basic(p->req, svc->user, secret != NULL ? secret : "");

@@ -347,6 +347,8 @@ spark_list(struct cmd *c, int apps, const char *selector)
 	r->apps = apps;
 	path = apps ? spark_apps_path(r, NULL) : spark_pods_path(r, NULL);
 	r->inf = kube_informer_start(r->kube, path, selector, spark_listed, r);
+	if (!apps)
+		kube_informer_set_transform(r->inf, kube_pod_trim, NULL);
 	free(path);
 	return (CMD_RETURN_WAIT);
 }
@@ -500,6 +502,8 @@ spark_watch_exec(struct cmd *c)
 	path = w->apps ? spark_apps_path(r, NULL) : spark_pods_path(r, NULL);
 	r->inf = kube_informer_start(r->kube, path, cmd_opt(c, "selector"),
 	    spark_watch_event, r);
+	if (!w->apps && !cmd_flag(c, "whole"))
+		kube_informer_set_transform(r->inf, kube_pod_trim, NULL);
 	free(path);
 	if ((o = cmd_opt(c, "timeout")) != NULL)
 		kube_informer_set_timeout(r->inf, atoi(o));
@@ -549,8 +553,9 @@ static const struct cmd_entry spark_cmd_pods = {
 static const struct cmd_entry spark_cmd_watch = {
 	.name = "spark watch",
 	.args = { "all-namespaces|A namespace=|n service= selector= timeout= for= "
-	    "until= quiet", 1, 2 },
-	.usage = "apps|pods [NAME] [--timeout S] [--for DURATION] [--until STATE] [--quiet]",
+	    "until= quiet whole", 1, 2 },
+	.usage = "apps|pods [NAME] [--timeout S] [--for DURATION] [--until STATE] [--quiet] "
+	    "[--whole]",
 	.help = "Print the events of an informer (a test driver).",
 	.flags = CMD_INVENTORY | CMD_HIDDEN,
 	.exec = spark_watch_exec,

@@ -245,4 +245,21 @@ sed "s|:$PORT|:1|g" "$INV" >"$T/down.conf"
 run -i "$T/down.conf" spark pods --service kube
 is "$rc" 3 "an unreachable API server is exit 3"
 
+# From a DAG task to its application in the shared lab, read-only: a run of
+# the lab's Spark DAG (if one ran) and its bronze_to_silver task, with the
+# run id as Airflow writes it (':' and '+' are made label-safe).
+run -i "$LAB/lab.conf" dag runs process_medallion -o json
+lrun=$(printf '%s' "$out" | /usr/bin/python3 -c 'import sys, json
+runs = [r for r in json.load(sys.stdin) if r["state"] == "success"]
+print(runs[0]["run_id"] if runs else "")' 2>/dev/null)
+if [ -n "$lrun" ]; then
+	run -i "$LAB/lab.conf" spark app-for process_medallion "$lrun" bronze_to_silver -o json
+	like "$out" '"name": "bronze-to-silver-' "spark app-for finds the application Airflow's task launched ($lrun)"
+	app1=$(printf '%s' "$out" | /usr/bin/python3 -c 'import sys, json; print(json.load(sys.stdin)[0]["name"])')
+	run -i "$LAB/lab.conf" spark pods "$app1" -o json
+	like "$out" '"role": "driver"' "and its driver pod"
+else
+	ok 0 "# SKIP the lab's process_medallion DAG has no successful run"
+fi
+
 done_testing

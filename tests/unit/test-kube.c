@@ -256,6 +256,19 @@ test_rows(void)
 	is_str(p.role, "driver", "role");
 	is_str(p.app, "etl", "app");
 	is_int(p.created, 1795604406, "created");
+	{
+		struct kube_pod_row	 t;
+		json_t			*trim = kube_pod_trim(pod, NULL);
+
+		kube_pod_row(trim, &t);
+		ok(strcmp(t.name, p.name) == 0 && strcmp(t.phase, p.phase) == 0 &&
+		    t.ready == p.ready && t.containers == p.containers &&
+		    t.restarts == p.restarts && strcmp(t.node, p.node) == 0 &&
+		    t.created == p.created && strcmp(t.reason, p.reason) == 0 &&
+		    strcmp(t.role, p.role) == 0 && strcmp(t.app, p.app) == 0,
+		    "a trimmed pod gives the same row");
+		json_decref(trim);
+	}
 	json_object_set_new(json_object_get(pod, "metadata"), "deletionTimestamp",
 	    json_string("2026-11-25T11:02:00Z"));
 	kube_pod_row(pod, &p);

@@ -136,7 +136,7 @@ spark_cmd_describe(struct cmd *c)
 		    a.namespace, a.name);
 		title = xprintf("SparkApplication %s/%s", a.namespace, a.name);
 	}
-	spark_doc_open(tui_self, title, path);
+	spark_doc_open(tui_self, title, path, cmd_flag(c, "json"));
 	free(title);
 	free(path);
 	return (CMD_RETURN_NORMAL);
@@ -268,8 +268,9 @@ static const struct cmd_entry spark_cmds[] = {
 	{ .name = "spark-pane events", .args = { "", 0, 0 }, .usage = "",
 	  .help = "In the Spark pane: the events of the application or pod.",
 	  .exec = spark_cmd_events },
-	{ .name = "spark-pane describe", .args = { "", 0, 0 }, .usage = "",
-	  .help = "In the Spark pane: the application or pod as JSON, to scroll and search.",
+	{ .name = "spark-pane describe", .args = { "json", 0, 0 }, .usage = "[--json]",
+	  .help = "In the Spark pane: the application or pod as YAML (or JSON), to scroll"
+	    " and search.",
 	  .exec = spark_cmd_describe },
 	{ .name = "spark-pane ui", .args = { "", 0, 0 }, .usage = "",
 	  .help = "In the Spark pane: the running application's jobs and stages from"

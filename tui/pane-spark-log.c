@@ -14,6 +14,7 @@
 
 #include "backends/kube.h"
 #include "core/cmd.h"
+#include "core/jsonyaml.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "tui/pane-log.h"
@@ -232,13 +233,24 @@ spark_doc_done(struct kube_req *req, const struct kube_error *err, json_t *body,
 {
 	struct spark_pane	*s = arg;
 	struct view		*v;
-	char			*text;
+	char			*text = NULL;
+	size_t			 len = 0;
+	FILE			*f;
 
 	(void)req;
 	s->docreq = NULL;
 	v = spark_lines_view("describe");
-	if (body != NULL && (text = json_dumps(body, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER)) != NULL) {
+	if (body != NULL && !s->doc_json && (f = open_memstream(&text, &len)) != NULL) {
+		if (jsonyaml_dump(f, body) != 0) {
+			fclose(f);
+			free(text);
+			text = NULL;
+		} else
+			fclose(f);
+	}
+	if (body != NULL && text == NULL)
+		text = json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text != NULL) {
 		spark_lines_add(v, text, strlen(text));
 		free(text);
 	} else
@@ -248,14 +260,15 @@ spark_doc_done(struct kube_req *req, const struct kube_error *err, json_t *body,
 	pane_set_view(tui_self, &s->doc, v);
 }
 
-/* An object as JSON (Kubernetes' own YAML is the same tree), to scroll and search. */
+/* An object as YAML (as kubectl shows it) or JSON, to scroll and search. */
 void
-spark_doc_open(struct tui *t, const char *title, const char *path)
+spark_doc_open(struct tui *t, const char *title, const char *path, int json)
 {
 	struct spark_pane	*s = spark_pane_get();
 
 	if (s->kube == NULL)
 		return;
+	s->doc_json = json;
 	if (s->docreq != NULL)
 		kube_req_cancel(s->docreq);
 	free(s->doc_title);

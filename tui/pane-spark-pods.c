@@ -297,7 +297,7 @@ spark_pods_free(struct pane *p)
 const struct pane_type pane_spark_pods = {
 	.name = "Spark pods",
 	.empty = "No pods.",
-	.hints = "Enter/l log  p previous log  e events  y describe  u UI ",
+	.hints = "Enter/l log  p previous log  e events  y/Y yaml/json  u UI ",
 	.reload = spark_pods_reload,
 	.open = spark_pods_open_row,
 	.free = spark_pods_free,

@@ -78,6 +78,7 @@ struct spark_pane {
 	struct pane		 doc;		/* describe: lines of JSON */
 	struct pane_log_text	 doc_text;
 	char			*doc_title;	/* owned */
+	int			 doc_json;	/* JSON rather than YAML */
 	struct kube_req		*docreq;
 
 	struct pane		 events;	/* events of an object, a table */
@@ -143,7 +144,8 @@ int		 spark_pods_current(struct tui *, const char **ns, const char **name);
 
 /* tui/pane-spark-log.c */
 void		 spark_log_open(struct tui *, const char *ns, const char *pod, int previous);
-void		 spark_doc_open(struct tui *, const char *title, const char *path);
+void		 spark_doc_open(struct tui *, const char *title, const char *path,
+		     int json);
 void		 spark_events_open(struct tui *, const char *ns, const char *kind,
 		     const char *name);
 void		 spark_ui_open(struct tui *, json_t *app);

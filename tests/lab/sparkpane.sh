@@ -112,8 +112,11 @@ keys F
 wait_for 'follow off|paused|end of log' 3
 ok $? "F pauses following"
 keys Escape Escape y
-wait_for "pod spark-jobs/$app-driver" 5 && wait_for '"kind": "Pod"' 5
-ok $? "y describes the pod as JSON"
+wait_for "pod spark-jobs/$app-driver" 5 && wait_for '^kind: Pod' 5
+ok $? "y describes the pod as YAML"
+keys Escape Y
+wait_for '"kind": "Pod"' 5
+ok $? "Y as JSON"
 keys Escape Escape
 wait_for "sparkapplications +[0-9]+ applications" 5
 ok $? "Esc goes back to the applications"

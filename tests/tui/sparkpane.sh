@@ -9,7 +9,7 @@ export PLATFORM_TUI_THEME_DIR="$top_srcdir/themes"
 sock="pt-sparkpane-$$"
 tm() { tmux -L "$sock" "$@"; }
 T=$(mktemp -d)
-trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
+trap 'for s in pt-sparkpane-$$ pt-sparkpane2-$$; do tmux -L $s kill-server 2>/dev/null; done; rm -rf "$T"' EXIT
 export XDG_CONFIG_HOME=$T/config
 
 screen() { tm capture-pane -p; }
@@ -65,6 +65,8 @@ tm send-keys q q q q
 sleep 1
 like "$(screen)" 'exit=0' "q quits"
 tm kill-server
+# A server of its own: a new session may reach the old one while it exits.
+sock="pt-sparkpane2-$$"
 
 tm -f /dev/null new-session -d -x 160 -y 30 "$PT -i $T/none.conf; echo exit=\$?; sleep 30"
 wait_for 'platform-tui +nokube' 10

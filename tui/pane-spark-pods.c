@@ -151,6 +151,8 @@ spark_pods_open(struct tui *t, const char *ns, const char *app, const char *sele
 		s->pods.table.hooks = &spark_pods_hooks;
 		s->pods.table.hooks_arg = s;
 		spark_rows_reset(t, &s->pod_rows, spark_pods_view());
+		if (app != NULL)	/* the driver first, then the executors */
+			table_sort_by(&s->pods.table, "role", 0, NULL);
 		path = xprintf("/api/v1/namespaces/%s/pods", ns);
 		s->podw.inf = kube_informer_start(s->kube, path, sel, spark_pods_event, s);
 		/* The rows read a third of a pod: 10,000 of them in a third the memory. */

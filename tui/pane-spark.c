@@ -58,16 +58,6 @@ spark_pane_get(void)
 	return (spark_self);
 }
 
-const char *
-spark_pane_cell(const struct view *v, size_t row, const char *col)
-{
-	ssize_t	c;
-
-	if (v == NULL || row >= v->nrows || (c = view_column_index(v, col)) < 0)
-		return (NULL);
-	return (view_cell(v, row, (size_t)c)->text);
-}
-
 /* Spark Operator states by role: done or running well, on the way, failed. */
 int
 spark_pane_state_role(const char *state)
@@ -91,7 +81,7 @@ spark_pane_state_role(const char *state)
 }
 
 /* The same transformation as the pipeline's: Kubernetes takes no ':' or '+'. */
-char *
+static char *
 spark_pane_label_safe(const char *s)
 {
 	char	*out = xstrdup(s), *p, *end;
@@ -479,7 +469,7 @@ spark_pane_app(struct tui *t)
 	    view_cell(v, row, SPARK_COL_NAME)->text));
 }
 
-void
+static void
 spark_pane_free_all(void)
 {
 	struct spark_pane	*s = spark_self;

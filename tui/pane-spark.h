@@ -105,16 +105,12 @@ extern const struct pane_type pane_spark_ui;
 /* tui/pane-spark.c */
 struct spark_pane *spark_pane_get(void);
 int		 spark_pane_connect(struct tui *, const char *service, char **cause);
-void		 spark_pane_free_all(void);
 /* The application row under the cursor in the Applications view. */
 json_t		*spark_pane_app(struct tui *);
 /* The application a DAG task launched: cursor on it and shown, or a message. */
 void		 spark_pane_find_task(struct tui *, const char *dag, const char *run,
 		     const char *task);
-const char	*spark_pane_cell(const struct view *, size_t row, const char *col);
 int		 spark_pane_state_role(const char *state);
-/* A label value as the pipeline writes it: [A-Za-z0-9._-], trimmed, 63 at most. */
-char		*spark_pane_label_safe(const char *);
 void		 spark_watch_failed(struct spark_watch *, const struct kube_error *);
 void		 spark_watch_stop(struct spark_watch *);
 /* Where a watch stands, for a pane's title line: into out. */

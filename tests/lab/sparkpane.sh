@@ -57,6 +57,7 @@ ok $? "the console opens on the lab"
 keys 4
 wait_for 'sparkapplications +[0-9]+ applications? +watching' 15
 ok $? "the Spark pane lists and watches the spark service's applications"
+filter events-bronze-to-silver-112
 wait_for 'events-bronze-to-silver-1124 +spark-jobs +COMPLETED' 5
 ok $? "the lab's seeded applications with their state"
 like "$(screen)" 'events-bronze-to-silver-1123 +spark-jobs +FAILED .*driver container failed' \
@@ -80,6 +81,8 @@ for a in json.load(sys.stdin)["items"]:
 	sleep 1
 done
 like "$app" 'bronze-to-silver' "the run submitted its SparkApplication: $app"
+# The shared lab has many applications by now: show only ours.
+filter "$app"
 wait_for "$app +spark-jobs +(NEW|SUBMITTED|RUNNING|SUCCEEDING|COMPLETED|FAILED)" 10
 ok $? "it appears in the pane without a refresh"
 wait_for "$app +spark-jobs +(COMPLETED|FAILED)" 120
@@ -91,7 +94,6 @@ else
 fi
 
 # Enter: its pods; Enter on the driver: its log.
-filter "$app"
 keys Enter
 wait_for "spark-jobs/$app +(COMPLETED|FAILED) +driver $app-driver" 5
 ok $? "Enter opens the application: its state and driver"

@@ -18,16 +18,15 @@
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "tui/pane-airflow.h"
+#include "tui/pane-log.h"
 #include "tui/tui.h"
 
 #define PANE_LOG_MS	1500	/* while lines come */
 
 struct pane_log {
 	struct pane_af_live	 live;		/* first: loads and changes */
+	struct pane_log_text	 text;		/* follow, wrap, search */
 	char			*token;		/* continuation: where the next fetch starts */
-	int			 follow;	/* fetch again while the task runs */
-	int			 wrap;		/* long lines wrap (else they are cut) */
-	char			*search;	/* the last search */
 	struct af_op		*state_op;	/* the task's state, while following */
 	int			 inflight;
 };
@@ -43,12 +42,12 @@ pane_log_data(struct pane *p)
 		return (p->data);
 	l = p->data = xcalloc(1, sizeof *l);
 	pane_af_live_init(&l->live, p, PANE_LOG_MS, pane_log_load);
-	l->follow = 1;
+	l->text.follow = 1;
 	return (l);
 }
 
 /* An error line: drawn red, and where e and E jump. */
-static int
+int
 pane_log_is_error(const char *s)
 {
 	static const char *const words[] = { "error", "exception", "traceback", "failed",
@@ -118,19 +117,19 @@ pane_log_done(struct af_result *res, void *arg)
 		l->token = xstrdup(res->token);
 	}
 	table_model_changed(m, v->nrows - res->nlines);
-	if (l->follow && at_end && res->nlines != 0)
+	if (l->text.follow && at_end && res->nlines != 0)
 		table_move_to(&p->table, SIZE_MAX);	/* tail: stay on the newest line */
 	/* A finished task whose log has nothing more: stop asking. */
 	if (af->task_state != NULL && af_state_final(af->task_state) && res->nlines == 0)
-		l->follow = 0;
-	else if (l->follow && af->client != NULL && l->state_op == NULL) {
+		l->text.follow = 0;
+	else if (l->text.follow && af->client != NULL && l->state_op == NULL) {
 		l->inflight = 1;
 		op = af_tasks_view(af->client, af->dag, af->run, pane_log_state_done, p);
 		if (l->inflight)
 			l->state_op = op;
 	}
 	pane_af_live_done(t, &l->live, res->nlines != 0, NULL);
-	if (!l->follow)
+	if (!l->text.follow)
 		loop_timer_stop(&l->live.timer);
 }
 
@@ -177,7 +176,7 @@ pane_log_open(struct tui *t, const char *run, const char *task, const char *stat
 	}
 	free(af->task_state);
 	af->task_state = state != NULL ? xstrdup(state) : NULL;
-	l->follow = 1;
+	l->text.follow = 1;
 	tui_show(t, p, 1);
 	if (l->live.op == NULL)
 		pane_log_load(t, p);
@@ -219,38 +218,24 @@ pane_log_put(const char *s, int y, int w, int maxrows, int draw)
 	return (rows);
 }
 
-static void
-pane_log_draw(struct tui *t, struct pane *p, int y, int h)
+/*
+ * The lines of a one-column view from y in body rows, wrapped or cut, the
+ * cursor's highlighted and error lines in the error colour; shared by the
+ * log panes (bold: a row's extra attribute, or NULL).
+ */
+void
+pane_log_lines_draw(struct pane *p, const struct view *v, int y, int body, int wrap,
+    int (*bold)(void *, size_t), void *arg)
 {
-	struct pane_log		*l = pane_log_data(p);
-	struct pane_af		*af = pane_af_get();
 	struct table_model	*m = &p->table.model;
-	const struct view	*v = p->own;
 	const char		*s;
-	char			*what, status[256];
 	size_t			 top, pos, r;
-	int			 body = h - 2, line, used, rows, attr;
+	int			 line, used, rows, attr;
 
-	what = xprintf("%s%s%s%s%s%slog", af->dag, pane_af_sep(),
-	    af->run != NULL ? af->run : "", pane_af_sep(), af->task != NULL ? af->task : "",
-	    pane_af_sep());
-	pane_af_draw_title(t, &l->live, y, what);
-	free(what);
-	for (line = y + 1; line < y + h; line++) {
-		move(line, 0);
-		clrtoeol();
-	}
-	if (v == NULL || body < 1) {
-		attrset(theme_attr(l->live.error != NULL ? THEME_ERROR : THEME_MUTED));
-		table_put_text_at(y + 2, 2, l->live.error != NULL ? l->live.error :
-		    "loading...", COLS - 3);
-		attrset(A_NORMAL);
-		return;
-	}
 	if (v->nrows != m->nrows)
 		table_model_changed(m, m->nrows < v->nrows ? m->nrows : 0);
 	top = table_model_scroll(m, (size_t)body);
-	if (l->wrap) {
+	if (wrap) {
 		/* Rows differ in height: move the top down until the cursor's line fits. */
 		for (;;) {
 			for (used = 0, pos = top; pos <= m->cur && pos < m->nshown; pos++)
@@ -268,14 +253,49 @@ pane_log_draw(struct tui *t, struct pane *p, int y, int h)
 		s = view_cell(v, r, 0)->text != NULL ? view_cell(v, r, 0)->text : "";
 		attr = pos == m->cur ? theme_attr(THEME_SELECTION) :
 		    pane_log_is_error(s) ? theme_attr(THEME_ERROR) : (int)A_NORMAL;
-		attrset(attr | pane_af_live_bold(&l->live, r));
-		rows = l->wrap ? pane_log_put(s, y + 1 + line, COLS, body - line, 1) :
-		    (table_put_text_at(y + 1 + line, 0, s, COLS), 1);
-		if (pos == m->cur && !l->wrap)
-			mvchgat(y + 1 + line, 0, -1, (attr_t)attr, 0, NULL);
+		attrset(attr | (bold != NULL ? bold(arg, r) : 0));
+		rows = wrap ? pane_log_put(s, y + line, COLS, body - line, 1) :
+		    (table_put_text_at(y + line, 0, s, COLS), 1);
+		if (pos == m->cur && !wrap)
+			mvchgat(y + line, 0, -1, (attr_t)attr, 0, NULL);
 		attrset(A_NORMAL);
 		line += rows;
 	}
+}
+
+static int
+pane_log_bold(void *arg, size_t row)
+{
+	return (pane_af_live_bold(arg, row));
+}
+
+static void
+pane_log_draw(struct tui *t, struct pane *p, int y, int h)
+{
+	struct pane_log		*l = pane_log_data(p);
+	struct pane_af		*af = pane_af_get();
+	struct table_model	*m = &p->table.model;
+	const struct view	*v = p->own;
+	char			*what, status[256];
+	int			 body = h - 2, line;
+
+	what = xprintf("%s%s%s%s%s%slog", af->dag, pane_af_sep(),
+	    af->run != NULL ? af->run : "", pane_af_sep(), af->task != NULL ? af->task : "",
+	    pane_af_sep());
+	pane_af_draw_title(t, &l->live, y, what);
+	free(what);
+	for (line = y + 1; line < y + h; line++) {
+		move(line, 0);
+		clrtoeol();
+	}
+	if (v == NULL || body < 1) {
+		attrset(theme_attr(l->live.error != NULL ? THEME_ERROR : THEME_MUTED));
+		table_put_text_at(y + 2, 2, l->live.error != NULL ? l->live.error :
+		    "loading...", COLS - 3);
+		attrset(A_NORMAL);
+		return;
+	}
+	pane_log_lines_draw(p, v, y + 1, body, l->text.wrap, pane_log_bold, &l->live);
 	if (m->nshown == 0) {
 		attrset(theme_attr(THEME_MUTED));
 		mvaddstr(y + 1, 2, m->expr != NULL ? "no lines match" : "the log is empty so far");
@@ -284,8 +304,8 @@ pane_log_draw(struct tui *t, struct pane *p, int y, int h)
 	snprintf(status, sizeof status, "%zu/%zu lines  task %s  %s  wrap %s%s%s",
 	    m->nshown == 0 ? 0 : m->cur + 1, m->nshown,
 	    af->task_state != NULL ? af->task_state : "(no state)",
-	    l->follow ? "following" : "end of log", l->wrap ? "on" : "off",
-	    l->search != NULL ? "  search: " : "", l->search != NULL ? l->search : "");
+	    l->text.follow ? "following" : "end of log", l->text.wrap ? "on" : "off",
+	    l->text.search != NULL ? "  search: " : "", l->text.search != NULL ? l->text.search : "");
 	attrset(theme_attr(THEME_MUTED));
 	table_put_text_at(y + h - 1, 0, status, COLS - 1);
 	attrset(A_NORMAL);
@@ -319,7 +339,7 @@ pane_log_free(struct pane *p)
 	if (l->state_op != NULL)
 		af_op_cancel(l->state_op);
 	free(l->token);
-	free(l->search);
+	free(l->text.search);
 	free(l);
 	p->data = NULL;
 }
@@ -334,20 +354,65 @@ const struct pane_type pane_af_log = {
 	.draw = pane_log_draw,
 };
 
-static struct pane *
-pane_log_here(struct cmd *c)
-{
-	struct pane	*p = &pane_af_get()->log;
+/* Other panes of lines that the log commands serve (tui/pane-log.h). */
+static struct {
+	const struct pane_type	*type;
+	struct pane_log_text	*(*text)(struct pane *);
+} pane_log_others[4];
 
-	if (tui_self->cur != p || p->own == NULL) {
-		cmd_error(c, CMD_EXIT_USAGE, "%s: only in the Task log pane", c->entry->name);
-		return (NULL);
+/* Let the log commands (search, error, wrap, follow) serve another pane type. */
+void
+pane_log_adopt(const struct pane_type *type, struct pane_log_text *(*text)(struct pane *))
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof pane_log_others / sizeof pane_log_others[0]; i++) {
+		if (pane_log_others[i].type == NULL || pane_log_others[i].type == type) {
+			pane_log_others[i].type = type;
+			pane_log_others[i].text = text;
+			return;
+		}
 	}
-	return (p);
+	fatal("pane_log_adopt: too many log panes");
+}
+
+/* The Task log's follow key: to the end and load, or stop loading. */
+static void
+pane_log_follow_set(struct tui *t, struct pane *p)
+{
+	struct pane_log	*l = pane_log_data(p);
+
+	if (l->text.follow) {
+		table_move_to(&p->table, SIZE_MAX);
+		pane_log_reload(t, p);
+	} else
+		loop_timer_stop(&l->live.timer);
+}
+
+/* The pane shown if it is a log pane with lines, and its settings. */
+static struct pane *
+pane_log_here(struct cmd *c, struct pane_log_text **text)
+{
+	struct pane	*p = tui_self->cur;
+	size_t		 i;
+
+	*text = NULL;
+	if (p == &pane_af_get()->log && p->own != NULL) {
+		*text = &pane_log_data(p)->text;
+		(*text)->follow_set = pane_log_follow_set;
+		return (p);
+	}
+	for (i = 0; i < sizeof pane_log_others / sizeof pane_log_others[0]; i++) {
+		if (pane_log_others[i].type == p->type && p->own != NULL &&
+		    (*text = pane_log_others[i].text(p)) != NULL)
+			return (p);
+	}
+	cmd_error(c, CMD_EXIT_USAGE, "%s: only in a log pane", c->entry->name);
+	return (NULL);
 }
 
 /* The next line (or previous) after the cursor that matches, round the end. */
-static int
+int
 pane_log_find(struct pane *p, int reverse, const char *text)
 {
 	struct table_model	*m = &p->table.model;
@@ -370,12 +435,11 @@ pane_log_find(struct pane *p, int reverse, const char *text)
 static enum cmd_retval
 pane_log_cmd_search(struct cmd *c)
 {
-	struct pane	*p;
-	struct pane_log	*l;
+	struct pane		*p;
+	struct pane_log_text	*l;
 
-	if ((p = pane_log_here(c)) == NULL)
+	if ((p = pane_log_here(c, &l)) == NULL)
 		return (CMD_RETURN_NORMAL);
-	l = pane_log_data(p);
 	if (c->argc > 0 && *c->argv[0] != '\0') {
 		free(l->search);
 		l->search = xstrdup(c->argv[0]);
@@ -390,9 +454,10 @@ pane_log_cmd_search(struct cmd *c)
 static enum cmd_retval
 pane_log_cmd_error(struct cmd *c)
 {
-	struct pane	*p;
+	struct pane		*p;
+	struct pane_log_text	*l;
 
-	if ((p = pane_log_here(c)) != NULL &&
+	if ((p = pane_log_here(c, &l)) != NULL &&
 	    pane_log_find(p, cmd_flag(c, "reverse"), NULL) != 0)
 		cmd_message(c, "no error lines");
 	return (CMD_RETURN_NORMAL);
@@ -401,12 +466,10 @@ pane_log_cmd_error(struct cmd *c)
 static enum cmd_retval
 pane_log_cmd_wrap(struct cmd *c)
 {
-	struct pane	*p;
-	struct pane_log	*l;
+	struct pane_log_text	*l;
 
-	if ((p = pane_log_here(c)) == NULL)
+	if (pane_log_here(c, &l) == NULL)
 		return (CMD_RETURN_NORMAL);
-	l = pane_log_data(p);
 	l->wrap = !l->wrap;
 	tui_self->dirty = 1;
 	cmd_message(c, "wrap %s", l->wrap ? "on" : "off");
@@ -416,34 +479,34 @@ pane_log_cmd_wrap(struct cmd *c)
 static enum cmd_retval
 pane_log_cmd_follow(struct cmd *c)
 {
-	struct pane	*p;
-	struct pane_log	*l;
+	struct pane		*p;
+	struct pane_log_text	*l;
 
-	if ((p = pane_log_here(c)) == NULL)
+	if ((p = pane_log_here(c, &l)) == NULL)
 		return (CMD_RETURN_NORMAL);
-	l = pane_log_data(p);
+	if (l->follow_set == NULL) {
+		cmd_error(c, CMD_EXIT_USAGE, "log follow: this text does not grow");
+		return (CMD_RETURN_NORMAL);
+	}
 	l->follow = !l->follow;
-	if (l->follow) {
-		table_move_to(&p->table, SIZE_MAX);
-		pane_log_reload(tui_self, p);
-	} else
-		loop_timer_stop(&l->live.timer);
+	l->follow_set(tui_self, p);
+	tui_self->dirty = 1;
 	cmd_message(c, "follow %s", l->follow ? "on" : "off");
 	return (CMD_RETURN_NORMAL);
 }
 
 const struct cmd_entry pane_log_cmds[] = {
 	{ .name = "log search", .args = { "reverse", 0, 1 }, .usage = "[--reverse] [TEXT]",
-	  .help = "In the Task log pane: the next line with TEXT (none: the last search).",
+	  .help = "In a log pane: the next line with TEXT (none: the last search).",
 	  .exec = pane_log_cmd_search },
 	{ .name = "log error", .args = { "reverse", 0, 0 }, .usage = "[--reverse]",
-	  .help = "In the Task log pane: the next (or previous) error line.",
+	  .help = "In a log pane: the next (or previous) error line.",
 	  .exec = pane_log_cmd_error },
 	{ .name = "log wrap", .args = { "", 0, 0 }, .usage = "",
-	  .help = "In the Task log pane: wrap long lines, or cut them.",
+	  .help = "In a log pane: wrap long lines, or cut them.",
 	  .exec = pane_log_cmd_wrap },
 	{ .name = "log follow", .args = { "", 0, 0 }, .usage = "",
-	  .help = "In the Task log pane: follow the log while the task runs, or stop.",
+	  .help = "In a log pane: follow the log as it grows, or pause it.",
 	  .exec = pane_log_cmd_follow },
 };
 const size_t pane_log_ncmds = sizeof pane_log_cmds / sizeof pane_log_cmds[0];

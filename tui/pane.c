@@ -2,7 +2,7 @@
  * The panes of the console. Each is a table widget over a view plus a few
  * callbacks: the Overview probes every service with the checks of
  * "platform-tui status"; Nodes shows the inventory's nodes; the service
- * panes (DAGs, Spark, SQL, S3) list the services of their kinds with their
+ * panes (DAGs, SQL, S3) list the services of their kinds with their
  * live state until their backends fill them; Result shows the view of the
  * last command; Help is generated from the key and command tables.
  */
@@ -21,10 +21,9 @@
 #include "plugins/platform/status.h"
 #include "tui/keys.h"
 #include "tui/pane-s3.h"
+#include "tui/pane-spark.h"
 #include "tui/pane-sql.h"
 #include "tui/tui.h"
-
-static const char *const pane_kinds_spark[] = { "kube", "spark", "k3s", "jupyter", NULL };
 
 void
 pane_init(struct pane *p, const struct pane_type *type)
@@ -381,13 +380,6 @@ pane_kind_refresh(struct tui *t, struct pane *p)
 	pane_overview_refresh(t, &t->panes[0]);
 }
 
-static const struct pane_type pane_spark = {
-	.name = "Spark",
-	.kinds = pane_kinds_spark,
-	.empty = "No Kubernetes or Spark in the inventory.",
-	.reload = pane_kind_refresh,
-};
-
 /* ------------------------------------------------------------ Result and Help */
 
 const struct pane_type pane_result = {
@@ -450,6 +442,7 @@ pane_add_all(struct tui *t)
 
 	pane_sql_register();
 	pane_s3_register();
+	pane_spark_register();
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
 	pane_dags_register();	/* the Airflow panes' commands (tui/pane-af-cmd.c) */

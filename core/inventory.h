@@ -21,6 +21,7 @@ struct inv_node {
 	int		 ssh_port;	/* 22 */
 	char		*ssh_key;	/* path, or NULL */
 	char		**roles;	/* NULL-terminated */
+	char		*deploy_root;	/* deploy writes under this directory, or NULL */
 	int		 line;		/* where it was defined */
 };
 
@@ -57,6 +58,7 @@ struct inventory {
 	char		*name;		/* platform name */
 	int		 timeout_ms;	/* default probe and request timeout; 0 = the config's */
 	char		*plugin_dir;	/* extra directory of external plugins, or NULL */
+	char		*deploy_root;	/* every node's deploy root, or NULL for "/" */
 	struct inv_node	*nodes;
 	size_t		 nnodes;
 	struct inv_service *services;

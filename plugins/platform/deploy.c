@@ -1,0 +1,53 @@
+/*
+ * The recipe every node gets: base packages, IP forwarding, a WireGuard
+ * key made on the host (only the public key ever leaves it), and an
+ * nftables table of our own that never flushes anyone else's rules.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "plugins/deploy/deploy.h"
+
+static const struct deploy_file node_sysctl_files[] = {
+	{ "/etc/sysctl.d/60-platform-tui.conf", "sysctl.conf.tmpl", 0644, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct deploy_file node_nft_files[] = {
+	{ "/etc/nftables.d/platform-tui.nft", "platform-tui.nft.tmpl", 0644, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct deploy_step node_steps[] = {
+	{ .name = "packages",
+	  .packages = "nftables wireguard-tools curl ca-certificates" },
+	{ .name = "sysctl", .files = node_sysctl_files,
+	  .change = "sysctl -p \"$ROOT/etc/sysctl.d/60-platform-tui.conf\"" },
+	{ .name = "wireguard-key",
+	  .facts = "cat \"$ROOT/etc/wireguard/public.key\" 2>/dev/null",
+	  .test = "test -s \"$ROOT/etc/wireguard/private.key\" &&"
+	      " test -s \"$ROOT/etc/wireguard/public.key\"",
+	  .change = "umask 077 && mkdir -p \"$ROOT/etc/wireguard\" &&"
+	      " wg genkey > \"$ROOT/etc/wireguard/private.key\" &&"
+	      " wg pubkey < \"$ROOT/etc/wireguard/private.key\""
+	      " > \"$ROOT/etc/wireguard/public.key\"",
+	  .check = "wg pubkey < \"$ROOT/etc/wireguard/private.key\" |"
+	      " cmp -s - \"$ROOT/etc/wireguard/public.key\"" },
+	{ .name = "nftables", .files = node_nft_files,
+	  .change = "nft -c -f \"$ROOT/etc/nftables.d/platform-tui.nft\" &&"
+	      " nft -f \"$ROOT/etc/nftables.d/platform-tui.nft\"" },
+	{ .name = NULL }
+};
+
+static const struct deploy_recipe node_recipe = {
+	.name = "node",
+	.dir = "platform",
+	.role = "*",
+	.steps = node_steps,
+};
+
+const struct deploy_recipe *const platform_deploy_recipes[] = {
+	&node_recipe,
+	NULL
+};

@@ -318,7 +318,7 @@ test_keys(void)
 	    " in [node a] ('kind' belongs in [service NAME])",
 	    "key of another section");
 	fails("[platform]\nfoo = 1\n", "t.conf:2: key 'foo': unknown key 'foo'"
-	    " in [platform]; [platform] takes name, timeout, plugin-dir",
+	    " in [platform]; [platform] takes name, timeout, plugin-dir, deploy-root",
 	    "unknown key lists the keys");
 	fails(SVC "password = hunter2\n", "t.conf:4: key 'password': unknown"
 	    " key 'password' in [service s]: secrets are not written in the"

@@ -117,6 +117,12 @@ struct deploy_run {
 	void			*apply_arg;
 };
 
+/* deploy-recipe.c: which nodes and recipes targets select. */
+int			 deploy_selected(const struct inventory *, const struct inv_node *,
+			     const struct deploy_recipe *, int ntargets, char **targets);
+int			 deploy_targets_known(const struct inventory *, int ntargets,
+			     char **targets, char **cause);
+
 /* deploy-engine.c: select the nodes, read the facts, make the plan. */
 struct deploy_run	*deploy_run_new(struct cmd_env *, const struct deploy_opts *,
 			     int ntargets, char **targets, char **cause);

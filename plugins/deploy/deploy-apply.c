@@ -294,7 +294,7 @@ deploy_step_report(struct deploy_run *run, const char *what, int status,
 	if (status != 0 && out != NULL)
 		tail = deploy_apply_tail(out, len);
 	deploy_progress(run->env, "%-10s %s/%s: %s (%s, exit %d)%s%s", np->node->name,
-	    sp->recipe->name, sp->step->name, what, dur, status,
+	    sp->recipe->name, sp->label, what, dur, status,
 	    tail != NULL && *tail != '\0' ? ": " : "", tail != NULL ? tail : "");
 	free(tail);
 }
@@ -332,7 +332,7 @@ deploy_apply_done(int status, const char *out, size_t len, const char *msg,
 		if (sp != NULL && run->phase <= DEPLOY_A_CHECK)
 			deploy_apply_fail(run, status < 0 ? deploy_conn_exit_of(np) :
 			    CMD_EXIT_FAIL, "%s: %s/%s: %s failed (exit %d): %s",
-			    np->node->name, sp->recipe->name, sp->step->name,
+			    np->node->name, sp->recipe->name, sp->label,
 			    what[run->phase], status, tail);
 		else
 			deploy_apply_fail(run, status < 0 ? deploy_conn_exit_of(np) :
@@ -392,11 +392,14 @@ deploy_health_done(int status, const char *out, size_t len, const char *msg,
 	struct deploy_nodeplan		*np = deploy_apply_np(run);
 	const struct deploy_handler	*h = deploy_handler_find(np,
 					    np->pending[run->handler]);
+	const char			*want = run->expect != NULL ? run->expect : "";
 	char				*got;
 	uint64_t			 now = loop_now(run->env->loop);
 
-	if (status == 0 && len == strlen(h->expect) && memcmp(out, h->expect, len) == 0) {
-		deploy_progress(run->env, "%-10s %s: healthy", np->node->name, h->name);
+	if (status == 0 && len == strlen(want) && memcmp(out, want, len) == 0) {
+		deploy_progress(run->env, "%-10s %s: healthy", np->node->name,
+		    np->pending[run->handler]);
+		(void)h;
 		run->phase = DEPLOY_A_CLEAR;
 		deploy_apply_next(run);
 		return;
@@ -405,7 +408,8 @@ deploy_health_done(int status, const char *out, size_t len, const char *msg,
 		got = msg != NULL ? xstrdup(msg) : deploy_apply_tail(out, len);
 		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s: %s: not healthy after %d ms"
 		    " (exit %d, answer '%s'); it stays pending for the next apply",
-		    np->node->name, h->name, run->opts.health_ms, status, got);
+		    np->node->name, np->pending[run->handler], run->opts.health_ms,
+		    status, got);
 		free(got);
 		return;
 	}
@@ -420,20 +424,23 @@ deploy_health_try(void *arg)
 {
 	struct deploy_run		*run = arg;
 	struct deploy_nodeplan		*np = deploy_apply_np(run);
-	const struct deploy_handler	*h = deploy_handler_find(np,
-					    np->pending[run->handler]);
+	const struct deploy_handler	*h;
 	char				*cmd, *r, *cause = NULL;
-	struct buf			 b;
 
-	buf_init(&b);
-	if (deploy_render(h->name, h->health, strlen(h->health), np->vars,
-	    DEPLOY_RENDER_NO_SECRETS, &b, NULL, &cause) != 0) {
+	if ((h = deploy_handler_scope(np, np->pending[run->handler], &cause)) == NULL ||
+	    (r = deploy_render_command(h->name, h->health, np->vars, &cause)) == NULL) {
 		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s", cause);
 		free(cause);
-		buf_free(&b);
 		return;
 	}
-	r = buf_steal(&b);
+	free(run->expect);
+	if ((run->expect = deploy_render_command(h->name, h->expect != NULL ? h->expect :
+	    "", np->vars, &cause)) == NULL) {
+		free(r);
+		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s", cause);
+		free(cause);
+		return;
+	}
 	cmd = deploy_command(np, r);
 	free(r);
 	deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms, deploy_health_done, run);
@@ -446,7 +453,7 @@ deploy_apply_handlers(struct deploy_run *run)
 {
 	struct deploy_nodeplan		*np = deploy_apply_np(run);
 	const struct deploy_handler	*h;
-	char				*script;
+	char				*script, *cause = NULL;
 
 	if (run->handler >= np->npending)
 		return (0);
@@ -460,23 +467,17 @@ deploy_apply_handlers(struct deploy_run *run)
 			run->phase = DEPLOY_A_CLEAR;
 			return (deploy_apply_handlers(run));
 		}
-		deploy_progress(run->env, "%-10s %s: %s", np->node->name, h->name,
-		    h->command);
-		{
-			struct buf	 b;
-			char		*cause = NULL;
-
-			buf_init(&b);
-			if (deploy_render(h->name, h->command, strlen(h->command),
-			    np->vars, DEPLOY_RENDER_NO_SECRETS, &b, NULL, &cause) != 0) {
-				deploy_apply_fail(run, CMD_EXIT_FAIL, "%s", cause);
-				free(cause);
-				buf_free(&b);
-				return (1);
-			}
-			deploy_apply_exec(run, buf_str(&b));
-			buf_free(&b);
+		if (deploy_handler_scope(np, np->pending[run->handler], &cause) == NULL ||
+		    (script = deploy_render_command(h->name, h->command, np->vars,
+		    &cause)) == NULL) {
+			deploy_apply_fail(run, CMD_EXIT_FAIL, "%s", cause);
+			free(cause);
+			return (1);
 		}
+		deploy_progress(run->env, "%-10s %s: %s", np->node->name,
+		    np->pending[run->handler], script);
+		deploy_apply_exec(run, script);
+		free(script);
 		return (1);
 	case DEPLOY_A_HEALTH:
 		if (h == NULL || h->health == NULL) {
@@ -522,12 +523,12 @@ deploy_apply_step(struct deploy_run *run)
 		if (sp->state == DEPLOY_NO_CHANGE)
 			return (0);
 		run->phase = DEPLOY_A_DUMP;
-		if (sp->step->handler != NULL && !deploy_pending_has(np, sp->step->handler)) {
+		if (sp->handler != NULL && !deploy_pending_has(np, sp->handler)) {
 			np->pending = xreallocarray(np->pending, np->npending + 1,
 			    sizeof *np->pending);
-			np->pending[np->npending++] = xstrdup(sp->step->handler);
+			np->pending[np->npending++] = xstrdup(sp->handler);
 			xasprintf(&script, ": > \"$ROOT%s/pending/%s\"", DEPLOY_STATE_DIR,
-			    sp->step->handler);
+			    sp->handler);
 			run->phase = DEPLOY_A_MARK;
 			deploy_apply_exec(run, script);
 			free(script);

@@ -367,11 +367,12 @@ deploy_rollback_done(int status, const char *out, size_t len, const char *msg,
  * that had one; stateful steps are never rolled back (their dump is).
  */
 static char *
-deploy_rollback_script(struct deploy_nodeplan *np)
+deploy_rollback_script(struct deploy_nodeplan *np, char **cause)
 {
 	struct deploy_stepplan		*sp;
 	const struct deploy_handler	*h;
 	struct buf			 b;
+	char				*cmd;
 	size_t				 i, k;
 
 	buf_init(&b);
@@ -382,7 +383,7 @@ deploy_rollback_script(struct deploy_nodeplan *np)
 		if (sp->step->flags & DEPLOY_STEP_STATEFUL) {
 			buf_printf(&b, "echo '%s %s/%s: stateful, not rolled back (use"
 			    " its dump)'; ", np->node->name, sp->recipe->name,
-			    sp->step->name);
+			    sp->label);
 			continue;
 		}
 		buf_adds(&b, "n=; ");
@@ -395,11 +396,22 @@ deploy_rollback_script(struct deploy_nodeplan *np)
 			    " \"$f.prev\"; } || exit 1; echo \"%s restored ${f#\"$ROOT\"}\";"
 			    " n=1; fi; ", np->node->name);
 		}
-		h = sp->step->handler != NULL ? deploy_handler_find(np,
-		    sp->step->handler) : NULL;
-		if (h != NULL)
+		h = sp->handler != NULL ? deploy_handler_scope(np, sp->handler,
+		    cause) : NULL;
+		if (sp->handler != NULL && h == NULL) {
+			buf_free(&b);
+			return (NULL);
+		}
+		if (h != NULL && (cmd = deploy_render_command(h->name, h->command,
+		    np->vars, cause)) == NULL) {
+			buf_free(&b);
+			return (NULL);
+		}
+		if (h != NULL) {
 			buf_printf(&b, "if [ -n \"$n\" ]; then %s || exit 1; echo \"%s ran"
-			    " %s\"; fi; ", h->command, np->node->name, h->name);
+			    " %s\"; fi; ", cmd, np->node->name, sp->handler);
+			free(cmd);
+		}
 	}
 	buf_adds(&b, "true");
 	return (buf_steal(&b));
@@ -427,7 +439,12 @@ deploy_rollback_next(struct deploy_cmd *d)
 		deploy_cmd_end(d);
 		return;
 	}
-	script = deploy_rollback_script(np);
+	if ((script = deploy_rollback_script(np, &cause)) == NULL) {
+		cmd_error(d->cmd, CMD_EXIT_FAIL, "%s", cause);
+		free(cause);
+		deploy_cmd_end(d);
+		return;
+	}
 	cmd = deploy_command(np, script);
 	deploy_conn_exec(np->conn, cmd, deploy_run_opts(d->run)->timeout_ms,
 	    deploy_rollback_done, d);

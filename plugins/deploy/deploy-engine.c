@@ -34,7 +34,7 @@ enum {
 static void	deploy_run_next(struct deploy_run *);
 
 /* Commands take non-secret variables only: they are seen in ps and logs. */
-static char *
+char *
 deploy_render_command(const char *what, const char *tmpl,
     const struct deploy_vars *vars, char **cause)
 {
@@ -82,22 +82,28 @@ deploy_step_render(struct deploy_nodeplan *np, struct deploy_stepplan *sp,
 	char				*path, *what;
 	int				 rc = 0;
 
-	xasprintf(&what, "%s/%s", sp->recipe->name, s->name);
+	if (sp->svc != NULL && deploy_vars_service(np->vars, sp->svc, cause) != 0)
+		return (-1);
+	xasprintf(&what, "%s/%s", sp->recipe->name, sp->label);
 	sp->cmd_facts = deploy_render_command(what, s->facts, np->vars, cause);
 	sp->cmd_test = deploy_render_command(what, s->test, np->vars, cause);
 	sp->cmd_change = deploy_render_command(what, s->change, np->vars, cause);
 	sp->cmd_check = deploy_render_command(what, s->check, np->vars, cause);
 	sp->cmd_dump = deploy_render_command(what, s->dump, np->vars, cause);
-	free(what);
-	if (*cause != NULL)
+	if (*cause != NULL) {
+		free(what);
 		return (-1);
+	}
 	for (f = s->files; f != NULL && f->path != NULL; f++) {
 		sp->files = xreallocarray(sp->files, sp->nfiles + 1, sizeof *sp->files);
 		fp = &sp->files[sp->nfiles++];
 		memset(fp, 0, sizeof *fp);
 		fp->file = f;
 		buf_init(&fp->want);
-		xasprintf(&fp->path, "%s%s", np->root, f->path);
+		if ((path = deploy_render_command(what, f->path, np->vars, cause)) == NULL)
+			return (-1);
+		xasprintf(&fp->path, "%s%s", np->root, path);
+		fp->rel = path;
 		buf_init(&t);
 		deploy_vars_set(np->vars, "@scope", f->scope != NULL ? f->scope : "", 0);
 		if (deploy_read_template(sp->recipe, f->tmpl, &t, &path, cause) != 0 ||
@@ -106,11 +112,38 @@ deploy_step_render(struct deploy_nodeplan *np, struct deploy_stepplan *sp,
 			rc = -1;
 		free(path);
 		buf_free(&t);
-		if (rc != 0)
+		if (rc != 0) {
+			free(what);
 			return (-1);
+		}
 		fp->mode = fp->secret ? 0600 : f->mode;
 	}
+	free(what);
 	return (0);
+}
+
+static void
+deploy_step_add(struct deploy_nodeplan *np, const struct deploy_recipe *r,
+    const struct deploy_step *s, const struct inv_service *svc)
+{
+	struct deploy_stepplan	*sp;
+
+	np->steps = xreallocarray(np->steps, np->nsteps + 1, sizeof *np->steps);
+	sp = &np->steps[np->nsteps++];
+	memset(sp, 0, sizeof *sp);
+	sp->recipe = r;
+	sp->step = s;
+	sp->svc = svc;
+	sp->test_status = -1;
+	if (svc != NULL) {
+		xasprintf(&sp->label, "%s@%s", s->name, svc->name);
+		if (s->handler != NULL)
+			xasprintf(&sp->handler, "%s@%s", s->handler, svc->name);
+	} else {
+		sp->label = xstrdup(s->name);
+		if (s->handler != NULL)
+			sp->handler = xstrdup(s->handler);
+	}
 }
 
 struct deploy_run *
@@ -123,8 +156,8 @@ deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
 	struct deploy_nodeplan		*np;
 	const struct deploy_recipe	*r;
 	const struct deploy_step	*s;
-	struct deploy_stepplan		*sp;
-	size_t				 i, k;
+	const struct inv_service	*svc;
+	size_t				 i, k, m;
 	unsigned char			 rnd[6];
 	char				 hex[13], stamp[32];
 	time_t				 now = time(NULL);
@@ -164,14 +197,13 @@ deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
 			}
 			if (r->vars != NULL && r->vars(np->vars, inv, np->node, cause) != 0)
 				goto fail;
-			for (s = r->steps; s->name != NULL; s++) {
-				np->steps = xreallocarray(np->steps, np->nsteps + 1,
-				    sizeof *np->steps);
-				sp = &np->steps[np->nsteps++];
-				memset(sp, 0, sizeof *sp);
-				sp->recipe = r;
-				sp->step = s;
-				sp->test_status = -1;
+			for (m = 0; m < inv->nservices || (r->kind == NULL && m == 0); m++) {
+				svc = r->kind != NULL ? &inv->services[m] : NULL;
+				if (svc != NULL && (strcmp(svc->kind, r->kind) != 0 ||
+				    strcmp(svc->node, np->node->name) != 0))
+					continue;
+				for (s = r->steps; s->name != NULL; s++)
+					deploy_step_add(np, r, s, svc);
 			}
 		}
 	}
@@ -200,6 +232,7 @@ deploy_fileplan_free(struct deploy_fileplan *fp)
 		explicit_bzero(fp->want.data, fp->want.len);
 	buf_free(&fp->want);
 	free(fp->path);
+	free(fp->rel);
 	free(fp->diff);
 }
 
@@ -219,6 +252,8 @@ deploy_plan_free(struct deploy_plan *plan)
 			for (k = 0; k < sp->nfiles; k++)
 				deploy_fileplan_free(&sp->files[k]);
 			free(sp->files);
+			free(sp->label);
+			free(sp->handler);
 			free(sp->why);
 			free(sp->facts);
 			free(sp->missing);
@@ -254,6 +289,7 @@ deploy_run_free(struct deploy_run *run)
 	deploy_plan_free(run->plan);
 	deploy_conn_free(run->lock_conn);
 	free(run->lock_root);
+	free(run->expect);
 	free(run->error);
 	free(run);
 }
@@ -402,7 +438,7 @@ deploy_facts_done(int status, const char *out, size_t len, const char *msg, void
 	(void)len;
 	if (status != 0) {
 		xasprintf(&np->error, "%s: reading the facts of %s/%s: %s",
-		    np->node->name, sp->recipe->name, sp->step->name,
+		    np->node->name, sp->recipe->name, sp->label,
 		    msg != NULL ? msg : out);
 		run->step = np->nsteps;
 		deploy_run_next(run);
@@ -448,12 +484,12 @@ deploy_file_compare(struct deploy_fileplan *fp, const char *have, size_t len)
 	fp->changed = 1;
 	if (fp->secret) {
 		xasprintf(&fp->diff, "%s %s (secret: content not shown, mode 0600)\n",
-		    fp->exists ? "changes" : "creates", fp->file->path);
+		    fp->exists ? "changes" : "creates", fp->rel);
 		return;
 	}
 	buf_init(&d);
-	xasprintf(&a, fp->exists ? "a%s" : "/dev/null", fp->file->path);
-	xasprintf(&b, "b%s", fp->file->path);
+	xasprintf(&a, fp->exists ? "a%s" : "/dev/null", fp->rel);
+	xasprintf(&b, "b%s", fp->rel);
 	deploy_diff(have, len, buf_str(&fp->want), fp->want.len, a, b, &d);
 	free(a);
 	free(b);
@@ -524,7 +560,7 @@ deploy_plan_hash(struct deploy_plan *plan)
 	struct deploy_stepplan	*sp;
 	unsigned char		 h[DIGEST_SHA256_LEN];
 	size_t			 i, j, k;
-	char			 num[32];
+	char			 num[256];
 
 	digest_sha256_init(&all);
 	digest_sha256_init(&want);
@@ -539,7 +575,7 @@ deploy_plan_hash(struct deploy_plan *plan)
 			sp = &np->steps[j];
 			plan->nchanges += sp->state != DEPLOY_NO_CHANGE;
 			snprintf(num, sizeof num, "%s/%s %d ", sp->recipe->name,
-			    sp->step->name, sp->test_status);
+			    sp->label, sp->test_status);
 			digest_sha256_update(&node, num, strlen(num) + 1);
 			if (sp->facts != NULL)
 				digest_sha256_update(&node, sp->facts, strlen(sp->facts) + 1);

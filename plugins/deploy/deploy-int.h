@@ -22,6 +22,7 @@ enum deploy_state {
 struct deploy_fileplan {
 	const struct deploy_file *file;
 	char		*path;		/* remote path, root included */
+	char		*rel;		/* the path under the root, as shown */
 	struct buf	 want;		/* rendered; wiped when secret */
 	int		 secret;	/* used a secret: 0600, no diff */
 	int		 mode;
@@ -34,6 +35,9 @@ struct deploy_fileplan {
 struct deploy_stepplan {
 	const struct deploy_recipe *recipe;
 	const struct deploy_step *step;
+	const struct inv_service *svc;		/* the instance, for a per-service recipe */
+	char			*label;		/* "config", or "compose@oltp-db" */
+	char			*handler;	/* its handler's marker name, or NULL */
 	enum deploy_state	 state;
 	char			*why;		/* "2 files", "packages missing: x" */
 	char			*facts;		/* the facts command's output */
@@ -109,6 +113,7 @@ struct deploy_run {
 	uint64_t		 lock_start;
 	int			 locked;
 	int			 health_delay;	/* ms until the next health try */
+	char			*expect;	/* the health check's rendered answer */
 	size_t			 handler;	/* index in the node's pending list */
 	size_t			 nchanged;
 	int			 exit;
@@ -138,7 +143,13 @@ char			*deploy_root_for(const struct deploy_opts *, const struct inventory *,
 			     const struct inv_node *);
 char			*deploy_command(const struct deploy_nodeplan *, const char *);
 const struct deploy_handler *deploy_handler_find(const struct deploy_nodeplan *,
-			     const char *name);
+			     const char *marker);
+/* The handler of a marker, with svc.* set for its instance; NULL and *cause. */
+const struct deploy_handler *deploy_handler_scope(struct deploy_nodeplan *,
+			     const char *marker, char **cause);
+/* A command template rendered for a node (no secrets); NULL and *cause. */
+char			*deploy_render_command(const char *what, const char *tmpl,
+			     const struct deploy_vars *, char **cause);
 void			 deploy_progress(struct cmd_env *, const char *, ...)
 			     __attribute__((format(printf, 2, 3)));
 

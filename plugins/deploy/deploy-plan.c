@@ -48,12 +48,12 @@ deploy_plan_json(const struct deploy_plan *plan)
 			files = json_array();
 			for (f = 0; f < sp->nfiles; f++) {
 				json_array_append_new(files, json_pack("{s:s,s:b,s:b,s:s?}",
-				    "path", sp->files[f].file->path, "changes",
+				    "path", sp->files[f].rel, "changes",
 				    sp->files[f].changed, "secret", sp->files[f].secret,
 				    "diff", sp->files[f].diff));
 			}
 			json_array_append_new(steps, json_pack("{s:s,s:s,s:s,s:s,s:o}",
-			    "recipe", sp->recipe->name, "step", sp->step->name, "state",
+			    "recipe", sp->recipe->name, "step", sp->label, "state",
 			    deploy_state_string(sp->state), "why", sp->why != NULL ?
 			    sp->why : "", "files", files));
 		}
@@ -228,7 +228,7 @@ deploy_plan_text(const struct deploy_plan *plan, int color)
 			    sp->state == DEPLOY_WILL_CHANGE ? "\033[33m" : "\033[36m";
 			buf_printf(&b, "  %s%-11s%s %s/%s%s%s\n", on,
 			    deploy_state_string(sp->state), off, sp->recipe->name,
-			    sp->step->name, sp->why != NULL && *sp->why != '\0' ?
+			    sp->label, sp->why != NULL && *sp->why != '\0' ?
 			    ": " : "", sp->why != NULL ? sp->why : "");
 			for (f = 0; f < sp->nfiles; f++) {
 				if (sp->files[f].diff != NULL)

@@ -133,19 +133,43 @@ deploy_command(const struct deploy_nodeplan *np, const char *command)
 }
 
 const struct deploy_handler *
-deploy_handler_find(const struct deploy_nodeplan *np, const char *name)
+deploy_handler_find(const struct deploy_nodeplan *np, const char *marker)
 {
 	const struct deploy_handler	*h;
-	size_t				 i;
+	size_t				 i, len = strcspn(marker, "@");
 
 	for (i = 0; i < np->nsteps; i++) {
 		h = np->steps[i].recipe->handlers;
 		for (; h != NULL && h->name != NULL; h++) {
-			if (strcmp(h->name, name) == 0)
+			if (strlen(h->name) == len && strncmp(h->name, marker, len) == 0)
 				return (h);
 		}
 	}
 	return (NULL);
+}
+
+const struct deploy_handler *
+deploy_handler_scope(struct deploy_nodeplan *np, const char *marker, char **cause)
+{
+	const struct deploy_handler	*h = deploy_handler_find(np, marker);
+	const char			*at = strchr(marker, '@');
+	size_t				 i;
+
+	if (h == NULL || at == NULL)
+		return (h);
+	for (i = 0; i < np->nsteps; i++) {
+		if (np->steps[i].svc != NULL &&
+		    strcmp(np->steps[i].svc->name, at + 1) == 0)
+			break;
+	}
+	if (i == np->nsteps) {
+		xasprintf(cause, "%s: no service '%s' here any more", np->node->name,
+		    at + 1);
+		return (NULL);
+	}
+	if (deploy_vars_service(np->vars, np->steps[i].svc, cause) != 0)
+		return (NULL);
+	return (h);
 }
 
 /* The root for a node: --root, the node's deploy-root, the platform's, or "/". */

@@ -121,6 +121,29 @@ deploy_vars_node(struct deploy_vars *vars, const char *prefix,
 	buf_free(&b);
 }
 
+int
+deploy_vars_service(struct deploy_vars *vars, const struct inv_service *s,
+    char **cause)
+{
+	const struct inv_endpoint	*e = s->nendpoints > 0 ? &s->endpoints[0] : NULL;
+	char				*pw;
+
+	deploy_vars_set(vars, "svc.name", s->name, 0);
+	deploy_vars_set(vars, "svc.host", e != NULL ? e->host : "", 0);
+	deploy_vars_set(vars, "svc.port", e != NULL ? e->port : "", 0);
+	deploy_vars_set(vars, "svc.user", s->user != NULL ? s->user : "", 0);
+	deploy_vars_set(vars, "svc.database", s->database != NULL ? s->database : "", 0);
+	if (s->secret == NULL) {
+		deploy_vars_set(vars, "svc.password", "", 0);
+		return (0);
+	}
+	if ((pw = secret_resolve(s->secret, cause)) == NULL)
+		return (-1);
+	deploy_vars_set(vars, "svc.password", pw, 1);
+	secret_free(pw);
+	return (0);
+}
+
 /*
  * node.*, platform.name, nodes.NAME.*, service.NAME.{host,port,user,
  * database} (main endpoint) and service.NAME.ENDPOINT.{host,port}.

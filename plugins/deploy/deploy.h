@@ -63,6 +63,8 @@ struct deploy_recipe {
 	const char			*name;		/* "clickhouse": also the SERVICE of rollback */
 	const char			*dir;		/* template folder: plugins/DIR/deploy/ */
 	const char			*role;		/* nodes with this role, "*" for every node */
+	const char			*kind;		/* steps repeat per service of this kind on
+							   the node, with svc.* variables; or NULL */
 	const struct deploy_step	*steps;
 	const struct deploy_handler	*handlers;	/* or NULL */
 	/* Extra variables for this node (lists, computed values); optional. */
@@ -81,6 +83,10 @@ void			 deploy_vars_set(struct deploy_vars *, const char *name,
 			     const char *value, int secret);
 const char		*deploy_vars_get(const struct deploy_vars *, const char *name,
 			     int *secret);
+/* svc.name, .host, .port, .user, .database and (secret) .password of one service. */
+struct inv_service;
+int			 deploy_vars_service(struct deploy_vars *, const struct inv_service *,
+			     char **cause);
 /* The inventory's variables for one node (node.*, platform.*, service.*). */
 void			 deploy_vars_inventory(struct deploy_vars *, const struct inventory *,
 			     const struct inv_node *, const char *root);

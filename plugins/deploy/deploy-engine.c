@@ -197,10 +197,14 @@ deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
 			}
 			if (r->vars != NULL && r->vars(np->vars, inv, np->node, cause) != 0)
 				goto fail;
-			for (m = 0; m < inv->nservices || (r->kind == NULL && m == 0); m++) {
-				svc = r->kind != NULL ? &inv->services[m] : NULL;
-				if (svc != NULL && (strcmp(svc->kind, r->kind) != 0 ||
-				    strcmp(svc->node, np->node->name) != 0))
+			for (m = 0; r->kind == NULL && m < 1; m++) {
+				for (s = r->steps; s->name != NULL; s++)
+					deploy_step_add(np, r, s, NULL);
+			}
+			for (m = 0; r->kind != NULL && m < inv->nservices; m++) {
+				svc = &inv->services[m];
+				if (strcmp(svc->kind, r->kind) != 0 ||
+				    strcmp(svc->node, np->node->name) != 0)
 					continue;
 				for (s = r->steps; s->name != NULL; s++)
 					deploy_step_add(np, r, s, svc);

@@ -47,7 +47,47 @@ static const struct deploy_recipe node_recipe = {
 	.steps = node_steps,
 };
 
+static const struct deploy_file docker_repo_files[] = {
+	{ "/etc/apt/sources.list.d/docker.list", "docker.list.tmpl", 0644, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct deploy_file docker_files[] = {
+	{ "/etc/docker/daemon.json", "daemon.json.tmpl", 0644, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+/* Docker Engine from Docker's apt repository, with forwarding left alone. */
+static const struct deploy_step docker_steps[] = {
+	{ .name = "repository", .files = docker_repo_files,
+	  .test = "test -s \"$ROOT/etc/apt/keyrings/docker.asc\"",
+	  .change = "mkdir -p \"$ROOT/etc/apt/keyrings\" && curl -fsSL --max-time 60"
+	      " -o \"$ROOT/etc/apt/keyrings/docker.asc\""
+	      " https://download.docker.com/linux/debian/gpg && apt-get update -q" },
+	{ .name = "engine",
+	  .packages = "docker-ce docker-ce-cli containerd.io docker-compose-plugin" },
+	{ .name = "daemon", .files = docker_files,
+	  .check = "python3 -m json.tool \"$ROOT/etc/docker/daemon.json\" >/dev/null",
+	  .handler = "restart-docker" },
+	{ .name = NULL }
+};
+
+static const struct deploy_handler docker_handlers[] = {
+	{ "restart-docker", "systemctl restart docker", "systemctl is-active docker",
+	  "active\n" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct deploy_recipe docker_recipe = {
+	.name = "docker",
+	.dir = "platform",
+	.role = "gateway",
+	.steps = docker_steps,
+	.handlers = docker_handlers,
+};
+
 const struct deploy_recipe *const platform_deploy_recipes[] = {
 	&node_recipe,
+	&docker_recipe,
 	NULL
 };

@@ -1,0 +1,94 @@
+#!/bin/bash
+# TAP: deploy against the lab's three nodes with every remote path under a
+# temporary root: plan shows the changes, apply makes them and its health
+# checks pass against the lab's real ClickHouse, PostgreSQL, Airflow and
+# Prometheus, a second apply is empty, and no secret of the lab shows up
+# in plans, output, the audit log or on the hosts' stand-in log. apt-get,
+# dpkg-query, docker, systemctl, sysctl and nft are recording stand-ins
+# under the root; wg, promtool, pg_isready and curl are real.
+. "$(dirname "$0")/../integration/lib.sh"
+
+LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
+if [ ! -f "$LAB/lab.conf" ]; then
+	echo "1..0 # SKIP no lab at $LAB (lab/lab up)"
+	exit 0
+fi
+# Each node gets a root of its own: on the lab they are one machine.
+sed 's|^\[node \(.*\)\]$|&\ndeploy-root = '"$T"'/\1|' "$LAB/lab.conf" > "$T/lab.conf"
+R=$T/stand-ins
+mkdir -p "$R/usr/local/sbin"
+export PLATFORM_TUI_TEMPLATES=$top_srcdir/plugins
+for c in sysctl nft docker; do
+	printf '#!/bin/sh\necho "%s $*" >> "$ROOT/standin.log"\n' "$c" > "$R/usr/local/sbin/$c"
+done
+cat > "$R/usr/local/sbin/systemctl" <<'SH'
+#!/bin/sh
+echo "systemctl $*" >> "$ROOT/standin.log"
+[ "$1" != is-active ] || echo active
+SH
+cat > "$R/usr/local/sbin/apt-get" <<'SH'
+#!/bin/sh
+echo "apt-get $*" >> "$ROOT/standin.log"
+mkdir -p "$ROOT/var/lib/standin"
+for p; do case $p in -*|install|update) ;; *) : > "$ROOT/var/lib/standin/$p";; esac; done
+SH
+cat > "$R/usr/local/sbin/dpkg-query" <<'SH'
+#!/bin/sh
+for p; do :; done
+if [ -e "$ROOT/var/lib/standin/$p" ]; then echo "install ok installed"; else /usr/bin/dpkg-query "$@"; fi
+SH
+# Docker's apt key: the lab has no internet; the stand-in records the fetch.
+cat > "$R/usr/local/sbin/curl" <<'SH'
+#!/bin/sh
+case "$*" in *download.docker.com*)
+	echo "curl $*" >> "$ROOT/standin.log"
+	while [ $# -gt 0 ]; do [ "$1" = -o ] && { echo "key" > "$2"; }; shift; done
+	exit 0;;
+esac
+exec /usr/bin/curl "$@"
+SH
+chmod +x "$R/usr/local/sbin/"*
+for n in gateway compute analytics; do
+	mkdir -p "$T/$n/usr/local"
+	cp -r "$R/usr/local/sbin" "$T/$n/usr/local/"
+done
+
+# Over SSH when the ssh backend is built in, else on this machine (the lab's
+# nodes are addresses of this machine, so the root is the same directory).
+VIA=
+if "$PT" -i "$T/lab.conf" deploy lock status 2>&1 | grep -q "needs the ssh backend"; then
+	VIA=--local
+	echo "# the ssh backend is not built in: deploying with --local"
+fi
+pt() { "$PT" -i "$T/lab.conf" "$@" $VIA; }
+
+out=$(pt deploy plan 2>&1); rc=$?
+ok $rc "plan of the three nodes"
+like "$out" "node gateway" "plan names the gateway"
+like "$out" "will change +postgres/stack@oltp-db: 3 of 3 files" "one PostgreSQL stack per service"
+like "$out" "will change +clickhouse/config" "ClickHouse on the analytics node"
+like "$out" "creates /etc/platform/airflow/sql_alchemy_conn \(secret" "secret files are not shown"
+id=$(printf '%s\n' "$out" | sed -n 's/^plan \([^:]*\):.*/\1/p')
+
+out=$(pt deploy apply --yes "$id" 2>&1); rc=$?
+ok $rc "apply of the plan"
+[ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /' | tail -15
+for h in restart-postgres@airflow-db restart-postgres@oltp-db restart-airflow \
+    reload-prometheus restart-clickhouse restart-docker; do
+	like "$out" "$h: healthy" "$h passed its health check"
+done
+is "$(cat "$T"/*/var/lib/platform-tui/pending/* 2>/dev/null | wc -l)" 0 "no restart left pending"
+out=$(pt deploy apply --yes 2>&1)
+like "$out" "nothing to change" "second apply changes nothing"
+promtool check config "$T/gateway/etc/prometheus/prometheus.yml" >/dev/null 2>&1
+ok $? "promtool accepts the generated Prometheus config"
+
+n=0
+for f in "$LAB"/secrets/*; do
+	s=$(head -n1 "$f")
+	[ ${#s} -ge 6 ] || continue
+	grep -rqF -- "$s" "$T/state" "$T"/*/standin.log 2>/dev/null && n=$((n + 1))
+	printf '%s\n' "$out" | grep -qF -- "$s" && n=$((n + 1))
+done
+is "$n" 0 "no lab secret in plans, output, the audit log or the remote log"
+done_testing

@@ -2,7 +2,10 @@
 # Every config the recipes generate, checked by the real tool: two real
 # clickhouse-server shards started from the generated shard configs answer
 # a Distributed query over both (with the generated password), and the
-# compose file passes docker-compose config -q when it is installed.
+# compose file passes docker-compose config -q when it is installed. The
+# gateway's files too: every compose file through docker-compose, the
+# Prometheus config through promtool, a real PostgreSQL started with the
+# generated settings, and the Airflow keys made on the host in their format.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/root
@@ -41,6 +44,94 @@ if command -v docker-compose >/dev/null; then
 	ok $? "docker-compose config -q accepts the compose file"
 else
 	ok 0 "# SKIP docker-compose not installed"
+fi
+
+# The gateway: two PostgreSQL services, Airflow, Prometheus, Docker.
+G=$T/groot
+mkdir -p "$G/usr/local"
+cp -r "$R/usr/local/sbin" "$G/usr/local/"
+printf '#!/bin/sh\necho "systemctl $*" >> "$ROOT/standin.log"; [ "$1" != is-active ] || echo active\n' \
+    > "$G/usr/local/sbin/systemctl"
+printf '#!/bin/sh\necho "pg_isready $*" >> "$ROOT/standin.log"; echo "$2:$4 - accepting connections"\n' \
+    > "$G/usr/local/sbin/pg_isready"
+printf '#!/bin/sh\necho "curl $*" >> "$ROOT/standin.log"; for a; do :; done; case $a in *download*) ;; *) printf 200;; esac\n' \
+    > "$G/usr/local/sbin/curl"
+chmod +x "$G/usr/local/sbin/"*
+printf 'Pg-airflow-9z\n' > "$T/pg-airflow"; printf 'Pg-oltp-4q\n' > "$T/pg-oltp"
+chmod 600 "$T/pg-airflow" "$T/pg-oltp"
+cat > "$T/gw.conf" <<EOF
+[platform]
+name = v
+deploy-root = $G
+[node gateway]
+address = 127.0.5.2
+roles = gateway, postgres, airflow, prometheus
+[service airflow]
+kind = airflow
+node = gateway
+endpoint = http://127.0.5.2:8080
+health = /api/v2/monitor/health
+[service airflow-db]
+kind = postgres
+node = gateway
+endpoint = postgresql://127.0.5.2:5432/airflow
+user = airflow
+database = airflow
+secret = file:$T/pg-airflow
+[service oltp-db]
+kind = postgres
+node = gateway
+endpoint = postgresql://127.0.5.2:5433/shop
+user = app
+database = shop
+secret = file:$T/pg-oltp
+[service prometheus]
+kind = prometheus
+node = gateway
+endpoint = http://127.0.5.2:9090
+[service node-exporter]
+kind = node-exporter
+node = gateway
+endpoint gateway = http://127.0.5.2:9100
+EOF
+"$PT" -i "$T/gw.conf" deploy apply --local --yes >"$T/gw.out" 2>&1
+ok $? "apply writes the gateway's files"
+if command -v docker-compose >/dev/null; then
+	for f in postgres/airflow-db postgres/oltp-db airflow; do
+		docker-compose -f "$G/opt/platform/$f/compose.yml" config -q 2>"$T/dc.err"
+		ok $? "docker-compose config -q accepts $f/compose.yml"
+	done
+else
+	ok 0 "# SKIP docker-compose not installed"
+fi
+if command -v promtool >/dev/null; then
+	promtool check config "$G/etc/prometheus/prometheus.yml" >/dev/null 2>&1
+	ok $? "promtool check config accepts prometheus.yml"
+fi
+/usr/bin/python3 -c 'import base64, sys; k = open(sys.argv[1]).read().strip(); assert len(base64.urlsafe_b64decode(k)) == 32' \
+    "$G/etc/platform/airflow/fernet_key"
+ok $? "the Fernet key made on the host is 32 url-safe base64 bytes"
+is "$(stat -c %a "$G/etc/platform/airflow/fernet_key") $(stat -c %a "$G/etc/platform/postgres/oltp-db/password")" \
+    "600 600" "keys and passwords are 0600"
+is "$(cat "$G/etc/platform/postgres/oltp-db/password")" "Pg-oltp-4q" "the password file holds the secret"
+n=$(grep -rlF -e Pg-oltp-4q -e Pg-airflow-9z "$T/gw.out" "$G/standin.log" "$T/state" 2>/dev/null | wc -l)
+is "$n" 0 "no password in the output, the plans or the remote log"
+
+PGBIN=/usr/lib/postgresql/15/bin
+if [ -x "$PGBIN/initdb" ]; then
+	P=$(mktemp -d /tmp/pt-pg.XXXXXX)
+	chmod 755 "$P"
+	cp "$G/etc/platform/postgres/oltp-db/postgresql.conf" "$P/generated.conf"
+	as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+	[ "$(id -u)" != 0 ] || chown -R postgres "$P"
+	as_pg "$PGBIN/initdb" -A trust -D "$P/data" >/dev/null 2>&1
+	echo "include '$P/generated.conf'" | as_pg tee -a "$P/data/postgresql.conf" >/dev/null
+	as_pg "$PGBIN/pg_ctl" -D "$P/data" -l "$P/log" -w -o "-p 15433 -k $P -c listen_addresses=''" start >/dev/null 2>&1
+	ok $? "PostgreSQL starts with the generated settings"
+	is "$(as_pg psql -h "$P" -p 15433 -d postgres -Atc 'SHOW max_connections' -c 'SHOW password_encryption' -c 'SHOW shared_buffers' | tr '\n' ' ')" \
+	    "200 scram-sha-256 256MB " "and runs with them"
+	as_pg "$PGBIN/pg_ctl" -D "$P/data" -m immediate stop >/dev/null 2>&1
+	rm -rf "$P"
 fi
 
 if ! command -v clickhouse-server >/dev/null; then

@@ -1,7 +1,9 @@
 /*
  * The recipe every node gets: base packages, IP forwarding, a WireGuard
  * key made on the host (only the public key ever leaves it), and an
- * nftables table of our own that never flushes anyone else's rules.
+ * nftables table of our own that never flushes anyone else's rules,
+ * loaded with an automatic revert in case it cuts SSH off. The gateway
+ * also gets Docker Engine from Docker's repository.
  */
 #include "config.h"
 
@@ -34,9 +36,18 @@ static const struct deploy_step node_steps[] = {
 	      " > \"$ROOT/etc/wireguard/public.key\"",
 	  .check = "wg pubkey < \"$ROOT/etc/wireguard/private.key\" |"
 	      " cmp -s - \"$ROOT/etc/wireguard/public.key\"" },
+	/*
+	 * The table is loaded with a revert armed: the check, a new command
+	 * over the same connection, disarms it; if the rules cut SSH off the
+	 * check never arrives and the table goes away 60 s later.
+	 */
 	{ .name = "nftables", .files = node_nft_files,
 	  .change = "nft -c -f \"$ROOT/etc/nftables.d/platform-tui.nft\" &&"
-	      " nft -f \"$ROOT/etc/nftables.d/platform-tui.nft\"" },
+	      " nft -f \"$ROOT/etc/nftables.d/platform-tui.nft\" && { (sleep 60;"
+	      " nft delete table inet platform_tui) </dev/null >/dev/null 2>&1 &"
+	      " echo $! > \"$ROOT/var/lib/platform-tui/nft-revert.pid\"; }",
+	  .check = "kill \"$(cat \"$ROOT/var/lib/platform-tui/nft-revert.pid\")\" &&"
+	      " rm -f \"$ROOT/var/lib/platform-tui/nft-revert.pid\"" },
 	{ .name = NULL }
 };
 

@@ -43,7 +43,8 @@ static const struct deploy_step node_steps[] = {
 	 */
 	{ .name = "nftables", .files = node_nft_files,
 	  .change = "nft -c -f \"$ROOT/etc/nftables.d/platform-tui.nft\" &&"
-	      " nft -f \"$ROOT/etc/nftables.d/platform-tui.nft\" && { (sleep 60;"
+	      " nft -f \"$ROOT/etc/nftables.d/platform-tui.nft\" && { (trap"
+	      " 'kill $t; exit 0' TERM; sleep 60 & t=$!; wait $t &&"
 	      " nft delete table inet platform_tui) </dev/null >/dev/null 2>&1 &"
 	      " echo $! > \"$ROOT/var/lib/platform-tui/nft-revert.pid\"; }",
 	  .check = "kill \"$(cat \"$ROOT/var/lib/platform-tui/nft-revert.pid\")\" &&"

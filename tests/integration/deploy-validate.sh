@@ -117,6 +117,44 @@ is "$(cat "$G/etc/platform/postgres/oltp-db/password")" "Pg-oltp-4q" "the passwo
 n=$(grep -rlF -e Pg-oltp-4q -e Pg-airflow-9z "$T/gw.out" "$G/standin.log" "$T/state" 2>/dev/null | wc -l)
 is "$n" 0 "no password in the output, the plans or the remote log"
 
+# The compute node's manifests: every document is YAML with a kind, the
+# HelmChart's values name the job namespace.
+C=$T/croot
+mkdir -p "$C/usr/local"
+cp -r "$R/usr/local/sbin" "$C/usr/local/"
+printf '#!/bin/sh\necho "k3s $*" >> "$ROOT/standin.log"; cat >/dev/null\n' > "$C/usr/local/sbin/k3s"
+chmod +x "$C/usr/local/sbin/k3s"
+cat > "$T/c.conf" <<EOF
+[platform]
+name = v
+deploy-root = $C
+[node compute]
+address = 127.0.5.3
+roles = k3s, spark, jupyter
+[service s3]
+kind = s3
+node = compute
+endpoint = http://127.0.5.1:8081
+EOF
+"$PT" -i "$T/c.conf" deploy apply --local --yes spark jupyter >"$T/c.out" 2>&1
+ok $? "apply writes the Spark Operator and Jupyter manifests"
+/usr/bin/python3 - "$C/var/lib/rancher/k3s/server/manifests" <<'PY'
+import sys, yaml
+d = sys.argv[1]
+docs = [x for f in ("spark-operator.yaml", "jupyter.yaml")
+        for x in yaml.safe_load_all(open(f"{d}/{f}")) if x]
+assert all("apiVersion" in x and "kind" in x for x in docs), docs
+chart = [x for x in docs if x["kind"] == "HelmChart"][0]
+values = yaml.safe_load(chart["spec"]["valuesContent"])
+assert values["spark"]["jobNamespaces"] == ["spark-jobs"], values
+dep = [x for x in docs if x["kind"] == "Deployment"][0]
+args = dep["spec"]["template"]["spec"]["containers"][0]["env"][2]["value"]
+assert "fs.s3a.endpoint=http://127.0.5.1:8081" in args and "path.style.access=true" in args, args
+PY
+ok $? "the manifests parse, the HelmChart watches spark-jobs, Jupyter's Spark reads S3 path-style"
+like "$(cat "$C/standin.log")" "create secret generic jupyter-token --from-file=token=" \
+    "Jupyter's token goes into the cluster from a file made on the host"
+
 PGBIN=/usr/lib/postgresql/15/bin
 if [ -x "$PGBIN/initdb" ]; then
 	P=$(mktemp -d /tmp/pt-pg.XXXXXX)

@@ -38,16 +38,35 @@ for p; do :; done
 if [ -e "$ROOT/var/lib/standin/$p" ]; then echo "install ok installed"; else /usr/bin/dpkg-query "$@"; fi
 SH
 # Docker's apt key: the lab has no internet; the stand-in records the fetch.
+# The k3s installer: the stand-in installs a recording k3s under the root.
 cat > "$R/usr/local/sbin/curl" <<'SH'
 #!/bin/sh
-case "$*" in *download.docker.com*)
+case "$*" in *download.docker.com*|*get.k3s.io*)
 	echo "curl $*" >> "$ROOT/standin.log"
-	while [ $# -gt 0 ]; do [ "$1" = -o ] && { echo "key" > "$2"; }; shift; done
+	while [ $# -gt 0 ]; do [ "$1" = -o ] && o=$2; shift; done
+	cat > "$o" <<'INSTALL'
+echo "k3s-install $*" >> "$ROOT/standin.log"
+mkdir -p "$ROOT/usr/local/bin"
+cp "$ROOT/../stand-ins/k3s" "$ROOT/usr/local/bin/k3s"
+chmod +x "$ROOT/usr/local/bin/k3s"
+INSTALL
 	exit 0;;
 esac
 exec /usr/bin/curl "$@"
 SH
-chmod +x "$R/usr/local/sbin/"*
+# The k3s the installer stand-in puts in place: records, and asks the lab's
+# Kubernetes API (the node's API server here) for /readyz as kubectl would.
+(umask 077; printf 'Authorization: Bearer %s\n' "$(cat "$LAB/secrets/kube-token")" > "$T/kube-auth")
+cat > "$R/k3s" <<SH
+#!/bin/sh
+echo "k3s \$*" >> "\$ROOT/standin.log"
+case "\$*" in *--raw=/readyz*)
+	exec /usr/bin/curl -s --max-time 5 --cacert "$LAB/kube/ca.crt" \\
+	    -H @"$T/kube-auth" https://127.0.1.2:6443/readyz;;
+esac
+cat >/dev/null
+SH
+chmod +x "$R/usr/local/sbin/"* "$R/k3s"
 for n in gateway compute analytics; do
 	mkdir -p "$T/$n/usr/local"
 	cp -r "$R/usr/local/sbin" "$T/$n/usr/local/"
@@ -67,6 +86,7 @@ ok $rc "plan of the three nodes"
 like "$out" "node gateway" "plan names the gateway"
 like "$out" "will change +postgres/stack@oltp-db: 3 of 3 files" "one PostgreSQL stack per service"
 like "$out" "will change +clickhouse/config" "ClickHouse on the analytics node"
+like "$out" "will change +spark/operator" "the Spark Operator on the compute node"
 like "$out" "creates /etc/platform/airflow/sql_alchemy_conn \(secret" "secret files are not shown"
 id=$(printf '%s\n' "$out" | sed -n 's/^plan \([^:]*\):.*/\1/p')
 
@@ -74,7 +94,7 @@ out=$(pt deploy apply --yes "$id" 2>&1); rc=$?
 ok $rc "apply of the plan"
 [ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /' | tail -15
 for h in restart-postgres@airflow-db restart-postgres@oltp-db restart-airflow \
-    reload-prometheus restart-clickhouse restart-docker; do
+    reload-prometheus restart-clickhouse restart-docker restart-k3s; do
 	like "$out" "$h: healthy" "$h passed its health check"
 done
 is "$(cat "$T"/*/var/lib/platform-tui/pending/* 2>/dev/null | wc -l)" 0 "no restart left pending"
@@ -82,6 +102,11 @@ out=$(pt deploy apply --yes 2>&1)
 like "$out" "nothing to change" "second apply changes nothing"
 promtool check config "$T/gateway/etc/prometheus/prometheus.yml" >/dev/null 2>&1
 ok $? "promtool accepts the generated Prometheus config"
+
+/usr/bin/python3 -c 'import sys, yaml; c = yaml.safe_load(open(sys.argv[1])); assert c["node-ip"] == "127.0.1.2" and c["disable"] == ["traefik"], c' \
+    "$T/compute/etc/rancher/k3s/config.yaml"
+ok $? "k3s config.yaml names the compute node's address and turns traefik off"
+is "$(stat -c %a "$T/compute/etc/rancher/k3s/config.yaml")" 600 "k3s config is 0600"
 
 n=0
 for f in "$LAB"/secrets/*; do

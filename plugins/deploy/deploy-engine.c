@@ -330,7 +330,9 @@ static const char deploy_precond_script[] =
     "if [ -z \"$ROOT\" ] && command -v cloud-init >/dev/null &&"
     " cloud-init status 2>/dev/null | grep -q running; then echo dpkg=cloud-init; fi; "
     "for p in \"$ROOT" DEPLOY_STATE_DIR "/pending\"/*; do [ -e \"$p\" ] &&"
-    " echo \"pending=${p##*/}\"; done; true";
+    " echo \"pending=${p##*/}\"; done; "
+    "if [ -n \"$ROOT\" ]; then for c in " DEPLOY_HOST_COMMANDS "; do"
+    " [ -x \"$ROOT/usr/local/sbin/$c\" ] || echo \"standin=$c\"; done; fi; true";
 
 static void
 deploy_precond_parse(struct deploy_nodeplan *np, const char *out)
@@ -358,6 +360,12 @@ deploy_precond_parse(struct deploy_nodeplan *np, const char *out)
 			    strcmp(v, "busy") == 0 ? "the apt/dpkg lock is held (an"
 			    " upgrade is running?): try again when it is done" :
 			    "cloud-init is still running: wait for it to finish");
+		else if (strcmp(line, "standin") == 0 && np->error == NULL)
+			xasprintf(&np->error, "%s: the deploy root %s confines files,"
+			    " not host-wide commands: %s would change the host itself;"
+			    " put recording stand-ins for " DEPLOY_HOST_COMMANDS " in"
+			    " %s/usr/local/sbin, or deploy to /", np->node->name,
+			    np->root, v, np->root);
 		else if (strcmp(line, "pending") == 0) {
 			np->pending = xreallocarray(np->pending, np->npending + 1,
 			    sizeof *np->pending);

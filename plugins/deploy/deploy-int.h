@@ -12,6 +12,8 @@ struct deploy_conn;
 
 #define DEPLOY_STATE_DIR	"/var/lib/platform-tui"		/* under the root */
 #define DEPLOY_MIN_FREE_KB	(1024 * 1024)			/* 1 GiB free at the root */
+/* What changes a host whatever the root: a root other than / needs stand-ins. */
+#define DEPLOY_HOST_COMMANDS	"apt-get sysctl nft systemctl docker"
 
 enum deploy_state {
 	DEPLOY_NO_CHANGE,

@@ -12,7 +12,7 @@ R=$T/root
 ADDR=127.0.5.1
 SECRET='Ch-valid8-secret'
 mkdir -p "$R/usr/local/sbin"
-for c in apt-get sysctl nft docker curl; do
+for c in apt-get sysctl nft docker systemctl curl; do
 	printf '#!/bin/sh\necho "%s $*" >> "$ROOT/standin.log"\n' "$c" > "$R/usr/local/sbin/$c"
 done
 printf '#!/bin/sh\nexit 0\n' > "$R/usr/local/sbin/dpkg-query"
@@ -154,6 +154,76 @@ PY
 ok $? "the manifests parse, the HelmChart watches spark-jobs, Jupyter's Spark reads S3 path-style"
 like "$(cat "$C/standin.log")" "create secret generic jupyter-token --from-file=token=" \
     "Jupyter's token goes into the cluster from a file made on the host"
+
+# The VPN: a PKI made on the host with the real easy-rsa, the server config
+# checked by openvpn, a client profile from vpn client add; as root, a real
+# server from the generated config and a client from the profile, each in a
+# network namespace of its own, and an HTTP answer through the tunnel.
+N=$T/vroot
+mkdir -p "$N/usr/local"
+cp -r "$G/usr/local/sbin" "$N/usr/local/"
+cat > "$T/v.conf" <<EOF
+[platform]
+name = v
+deploy-root = $N
+[node gateway]
+address = 10.10.0.1
+public-address = 10.201.$(( $$ % 200 )).1
+roles = vpn
+EOF
+"$PT" -i "$T/v.conf" deploy apply --local --yes openvpn >"$T/v.out" 2>&1
+ok $? "apply makes the PKI and the OpenVPN server config"
+like "$(cat "$N/etc/openvpn/server/platform.conf")" 'push "route 10.10.0.0 255.255.255.0"' \
+    "the private network is pushed to clients"
+"$PT" -i "$T/v.conf" vpn client add alice --local --out "$T/alice.ovpn" >"$T/va.out" 2>&1
+ok $? "vpn client add writes a profile"
+is "$(stat -c %a "$T/alice.ovpn")" 600 "the profile is 0600"
+is "$(grep -c -e '^<ca>' -e '^<cert>' -e '^<key>' -e '^<tls-crypt>' "$T/alice.ovpn")" 4 \
+    "CA, certificate, key and tls-crypt key inline"
+openvpn --config "$T/alice.ovpn" --verb 1 --show-ciphers >/dev/null 2>&1
+ok $? "openvpn parses the profile"
+ok $(grep -rqF -- "$(sed -n '/BEGIN PRIVATE KEY/,+1p' "$T/alice.ovpn" | tail -1)" "$T/va.out" "$T/state" "$N/standin.log" 2>/dev/null; [ $? -ne 0 ]; echo $?) \
+    "the client key is in the profile only"
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null; then
+	S=ptvs$$ C=ptvc$$ net=10.201.$(( $$ % 200 ))
+	ip netns add $S && ip netns add $C &&
+	ip link add vs$$ netns $S type veth peer name vc$$ netns $C &&
+	ip -n $S addr add $net.1/24 dev vs$$ && ip -n $S link set vs$$ up &&
+	ip -n $C addr add $net.2/24 dev vc$$ && ip -n $C link set vc$$ up &&
+	ip -n $S link set lo up && ip -n $C link set lo up
+	ok $? "two namespaces joined by a veth pair"
+	(cd "$N/etc/openvpn/server" && exec ip netns exec $S openvpn --config platform.conf \
+	    --status "$T/vstatus" --management "$T/vmgmt.sock" unix --log "$T/vserver.log" \
+	    </dev/null >/dev/null 2>&1) &
+	sp=$!
+	disown $sp 2>/dev/null
+	(exec ip netns exec $C openvpn --config "$T/alice.ovpn" --log "$T/vclient.log" \
+	    </dev/null >/dev/null 2>&1) &
+	cp=$!
+	disown $cp 2>/dev/null
+	for i in $(seq 100); do
+		grep -q "Initialization Sequence Completed" "$T/vclient.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	# No ping here: an HTTP server on the server's tunnel address answers instead.
+	mkdir -p "$T/www" && echo pong > "$T/www/index.html"
+	(exec ip netns exec $S /usr/bin/python3 -m http.server 18080 --bind 10.8.0.1 \
+	    --directory "$T/www" </dev/null >/dev/null 2>&1) &
+	hp=$!
+	disown $hp 2>/dev/null
+	got=
+	for i in $(seq 30); do
+		got=$(ip netns exec $C curl -s --max-time 1 http://10.8.0.1:18080/ 2>/dev/null) &&
+		    [ "$got" = pong ] && break
+		sleep 0.1
+	done
+	is "$got" pong "a real server from the generated config and a client from the profile talk through the tunnel"
+	kill $sp $cp $hp 2>/dev/null
+	sleep 0.2
+	ip netns del $S; ip netns del $C
+else
+	ok 0 "# SKIP not root: no OpenVPN server in a namespace"
+fi
 
 PGBIN=/usr/lib/postgresql/15/bin
 if [ -x "$PGBIN/initdb" ]; then

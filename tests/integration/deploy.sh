@@ -114,6 +114,13 @@ ok $(grep -q "up -d --force-recreate" "$R/standin.log" && [ ! -e "$R/var/lib/pla
 pt deploy rollback --local --yes clickhouse >/dev/null 2>&1
 ok $(grep -q '<count>3<' "$R/etc/clickhouse/shard1/config.xml"; echo $?) "rollback restores the previous file"
 
+mkdir -p "$T/bare"
+sed "s|^deploy-root = .*|deploy-root = $T/bare|" "$T/inv.conf" > "$T/bare.conf"
+out=$("$PT" -i "$T/bare.conf" deploy apply --local --yes node 2>&1); rc=$?
+is $rc 1 "a root without stand-ins is refused"
+like "$out" "confines files, not host-wide commands: apt-get would change the host" "and says why"
+ok $([ ! -e "$T/bare/etc" ]; echo $?) "before anything is written"
+
 found=$( (grep -rl -- "$SECRET" "$T/state" "$R/standin.log" "$R/var/lib/platform-tui" 2>/dev/null; \
 	pt deploy plan --local 2>&1 | grep -- "$SECRET") | wc -l)
 is "$found" "0" "no secret in plans, outputs, the audit log or the remote log"

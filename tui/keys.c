@@ -84,6 +84,11 @@ static const struct {
 	{ "w", "Task log", "log wrap", "wrap long lines, or not" },
 	{ "F", "Task log", "log follow", "follow the log, or stop" },
 	{ "c", "Task log", "airflow clear", "clear the task instance: the list, then the question" },
+	/* The Deploy pane (tui/pane-deploy.c). */
+	{ "p", "Deploy", "deploy plan", "read the facts and make a plan" },
+	{ "A", "Deploy", "deploy apply", "apply a fresh plan (asked first)" },
+	{ "L", "Deploy", "deploy lock status", "who holds the deploy lock" },
+	{ "H", "Deploy", "deploy history", "past applies" },
 };
 
 /* Named keys: curses codes and the names bind takes. */

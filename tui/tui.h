@@ -96,6 +96,8 @@ void		 tui_osc52(const char *, size_t);
 void		 pane_init(struct pane *, const struct pane_type *);
 void		 pane_free(struct pane *);
 void		 pane_set_cmd(struct tui *, struct pane *, struct cmd *);
+extern const struct pane_type pane_deploy;
+void		 pane_deploy_register(struct tui *);
 void		 pane_set_view(struct tui *, struct pane *, struct view *);
 int		 pane_run(struct tui *, struct pane *, const char *line);
 void		 pane_draw(struct tui *, struct pane *, int y, int h);

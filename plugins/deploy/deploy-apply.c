@@ -325,9 +325,11 @@ deploy_apply_done(int status, const char *out, size_t len, const char *msg,
 		return;
 	}
 	if (status != 0) {
-		if (sp != NULL && run->phase <= DEPLOY_A_CHECK)
+		if (sp != NULL && run->phase <= DEPLOY_A_CHECK) {
 			deploy_step_report(run, "failed", status, msg != NULL ? msg : out,
 			    msg != NULL ? strlen(msg) : len);
+			sp->state = DEPLOY_FAILED;
+		}
 		tail = msg != NULL ? xstrdup(msg) : deploy_apply_tail(out, len);
 		if (sp != NULL && run->phase <= DEPLOY_A_CHECK)
 			deploy_apply_fail(run, status < 0 ? deploy_conn_exit_of(np) :
@@ -599,6 +601,7 @@ deploy_apply_step(struct deploy_run *run)
 		/* FALLTHROUGH */
 	case DEPLOY_A_STEP_DONE:
 		run->nchanged++;
+		sp->state = DEPLOY_CHANGED;
 		deploy_step_report(run, sp->why != NULL && *sp->why != '\0' ? sp->why :
 		    "changed", 0, NULL, 0);
 		return (0);

@@ -124,8 +124,12 @@ deploy_plan_done(struct deploy_run *run, int exit, const char *error, void *arg)
 		text = deploy_plan_json(plan);
 		printf("%s\n", text);
 		free(text);
-	} else
+	} else if (c->env->confirm != NULL)
+		cmd_message(c, "plan %s: %zu step%s to change (deploy status)", plan->id,
+		    plan->nchanges, plan->nchanges == 1 ? "" : "s");
+	else
 		c->message = deploy_plan_text(plan, (c->env->flags & CMD_ENV_COLOR) != 0);
+	deploy_changed();
 	deploy_cmd_end(d);
 }
 
@@ -158,7 +162,12 @@ deploy_apply_done_cmd(struct deploy_run *run, int exit, const char *error, void 
 	struct deploy_cmd	*d = arg;
 	struct cmd		*c = d->cmd;
 	struct deploy_plan	*plan = deploy_run_result(run);
+	char			*cause = NULL;
 
+	/* Saved with each step's outcome: the Deploy pane and deploy status show it. */
+	if (plan->nnodes > 0 && plan->nodes[0].steps != NULL &&
+	    deploy_plan_save(plan, &cause) != 0)
+		free(cause);
 	if (exit != CMD_EXIT_OK)
 		cmd_error(c, exit, "%s", error);
 	else if (run->nchanged == 0)
@@ -166,6 +175,7 @@ deploy_apply_done_cmd(struct deploy_run *run, int exit, const char *error, void 
 	else
 		cmd_message(c, "apply %s: %zu step%s changed", plan->id, run->nchanged,
 		    run->nchanged == 1 ? "" : "s");
+	deploy_changed();
 	deploy_cmd_end(d);
 }
 
@@ -522,8 +532,15 @@ static const struct cmd_entry deploy_rollback_entry = {
 	.exec = deploy_cmd_rollback,
 };
 
+extern const struct cmd_entry deploy_status_entry;
+extern const struct cmd_entry deploy_diff_entry;
+extern const struct cmd_entry deploy_history_entry;
+
 static const struct cmd_entry *const deploy_commands[] = {
 	&deploy_plan_entry,
+	&deploy_status_entry,
+	&deploy_diff_entry,
+	&deploy_history_entry,
 	&deploy_apply_entry,
 	&deploy_lock_status_entry,
 	&deploy_unlock_entry,

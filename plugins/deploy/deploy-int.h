@@ -19,6 +19,8 @@ enum deploy_state {
 	DEPLOY_NO_CHANGE,
 	DEPLOY_WILL_CHANGE,
 	DEPLOY_MAY_CHANGE,	/* depends on an earlier step's change */
+	DEPLOY_CHANGED,		/* applied: the change was made and checked */
+	DEPLOY_FAILED,		/* applied: this step failed */
 };
 
 struct deploy_fileplan {

@@ -19,6 +19,23 @@
 
 static deploy_progress_cb	 deploy_progress_fn;
 static void			*deploy_progress_arg;
+static void			(*deploy_changed_fn)(void *);
+static void			*deploy_changed_arg;
+
+void
+deploy_set_changed(void (*cb)(void *), void *arg)
+{
+	deploy_changed_fn = cb;
+	deploy_changed_arg = arg;
+}
+
+/* A plan was saved or an apply ended: views of them are out of date. */
+void
+deploy_changed(void)
+{
+	if (deploy_changed_fn != NULL)
+		deploy_changed_fn(deploy_changed_arg);
+}
 
 void
 deploy_set_progress(deploy_progress_cb cb, void *arg)
@@ -56,6 +73,10 @@ deploy_state_string(enum deploy_state s)
 		return ("will change");
 	case DEPLOY_MAY_CHANGE:
 		return ("may change");
+	case DEPLOY_CHANGED:
+		return ("changed");
+	case DEPLOY_FAILED:
+		return ("failed");
 	}
 	return ("?");
 }

@@ -115,5 +115,8 @@ const struct deploy_recipe *deploy_recipe_find(const char *name);
 /* Progress lines of a running apply, for the TUI; scripted mode prints them on stderr. */
 typedef void (*deploy_progress_cb)(const char *line, void *arg);
 void		 deploy_set_progress(deploy_progress_cb, void *);
+/* Called when a plan is saved or an apply ends (the Deploy pane reloads). */
+void		 deploy_set_changed(void (*)(void *), void *);
+void		 deploy_changed(void);
 
 #endif

@@ -85,6 +85,7 @@ inventory_free(struct inventory *inv)
 		free(inv->nodes[i].ssh_user);
 		free(inv->nodes[i].ssh_key);
 		free(inv->nodes[i].deploy_root);
+		free(inv->nodes[i].jump);
 		for (j = 0; inv->nodes[i].roles[j] != NULL; j++)
 			free(inv->nodes[i].roles[j]);
 		free(inv->nodes[i].roles);
@@ -118,6 +119,8 @@ inventory_free(struct inventory *inv)
 	free(inv->name);
 	free(inv->plugin_dir);
 	free(inv->deploy_root);
+	free(inv->known_hosts);
+	free(inv->ssh_config);
 	free(inv);
 }
 

@@ -25,6 +25,7 @@ extern const struct plugin plugin_loki;
 extern const struct plugin plugin_k3s;
 extern const struct plugin plugin_openvpn;
 extern const struct plugin plugin_deploy;
+extern const struct plugin plugin_node;
 
 /* Every built-in plugin, in the order their commands are listed in help. */
 static const struct plugin *const plugin_builtin[] = {
@@ -40,6 +41,7 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_k3s,
 	&plugin_openvpn,
 	&plugin_deploy,
+	&plugin_node,
 	NULL
 };
 

@@ -64,6 +64,9 @@ deploy_ssh_exec(struct deploy_conn *c, const char *command, int timeout_ms,
 	buf_reset(&c->out);
 	s->exec = ssh_exec_start(s->session, command, timeout_ms, deploy_ssh_data,
 	    deploy_ssh_data, deploy_ssh_exec_done, c);
+	/* Nothing is ever typed in: a command that reads stdin gets EOF, as locally. */
+	if (s->exec != NULL)
+		ssh_exec_eof(s->exec);
 }
 
 static void

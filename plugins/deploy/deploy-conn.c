@@ -324,7 +324,5 @@ deploy_conn_open(struct cmd_env *env, const char *node, int local, char **cause)
 {
 	if (local)
 		return (deploy_conn_local(env->loop, node));
-	xasprintf(cause, "%s: deploy over SSH needs the ssh backend; use --local"
-	    " on the node itself", node);
-	return (NULL);
+	return (deploy_conn_ssh(env, node, cause));
 }

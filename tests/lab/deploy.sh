@@ -15,6 +15,9 @@ if [ ! -f "$LAB/lab.conf" ]; then
 fi
 # Each node gets a root of its own: on the lab they are one machine.
 sed 's|^\[node \(.*\)\]$|&\ndeploy-root = '"$T"'/\1|' "$LAB/lab.conf" > "$T/lab.conf"
+# A lab made before SSH support lacks known-hosts: the lab's own file.
+grep -q '^known-hosts' "$T/lab.conf" ||
+    sed -i 's|^\[platform\]$|&\nknown-hosts = '"$LAB"'/ssh/known_hosts|' "$T/lab.conf"
 R=$T/stand-ins
 mkdir -p "$R/usr/local/sbin"
 export PLATFORM_TUI_TEMPLATES=$top_srcdir/plugins

@@ -390,43 +390,50 @@ deploy_precond_parse(struct deploy_nodeplan *np, const char *out)
 		    DEPLOY_MIN_FREE_KB / 1024);
 }
 
-/* One script per step: facts, test status, missing packages, which files exist. */
-static char *
-deploy_facts_script(struct deploy_run *run, const struct deploy_stepplan *sp)
+/*
+ * One script per node, a section per step: facts, test status, missing
+ * packages, which files exist. One round trip instead of one per step.
+ */
+static void
+deploy_facts_script(struct deploy_run *run, const struct deploy_stepplan *sp,
+    size_t idx, struct buf *out)
 {
 	struct buf	b;
 	size_t		i;
+	char		delim[64];
 
+	snprintf(delim, sizeof delim, "%s %zu", run->delim, idx);
 	buf_init(&b);
-	buf_printf(&b, "echo '%s facts'; ", run->delim);
+	buf_printf(&b, "echo '%s facts'; ", delim);
 	if (sp->cmd_facts != NULL)
 		buf_printf(&b, "( %s\n) 2>&1 </dev/null; ", sp->cmd_facts);
-	buf_printf(&b, "echo '%s test'; ", run->delim);
+	buf_printf(&b, "echo '%s test'; ", delim);
 	if (sp->cmd_test != NULL)
 		buf_printf(&b, "( %s\n) >/dev/null 2>&1 </dev/null; echo $?; ",
 		    sp->cmd_test);
-	buf_printf(&b, "echo '%s packages'; ", run->delim);
+	buf_printf(&b, "echo '%s packages'; ", delim);
 	if (sp->step->packages != NULL)
 		buf_printf(&b, "for p in %s; do dpkg-query -W -f='${Status}\\n' \"$p\""
 		    " 2>/dev/null | grep -q 'install ok installed' || echo \"$p\";"
 		    " done; ", sp->step->packages);
-	buf_printf(&b, "echo '%s files'; ", run->delim);
+	buf_printf(&b, "echo '%s files'; ", delim);
 	for (i = 0; i < sp->nfiles; i++) {
 		buf_adds(&b, "if [ -f ");
 		deploy_conn_quote(&b, sp->files[i].path);
 		buf_adds(&b, " ]; then echo 1; else echo 0; fi; ");
 	}
-	buf_adds(&b, "true");
-	return (buf_steal(&b));
+	buf_add(out, b.data, b.len);
+	buf_free(&b);
 }
 
 /* The text of section NAME of a facts script's output, or NULL. */
 static char *
-deploy_facts_section(struct deploy_run *run, const char *out, const char *name)
+deploy_facts_section(struct deploy_run *run, const char *out, size_t idx,
+    const char *name)
 {
 	char		*mark, *p, *end;
 
-	xasprintf(&mark, "%s %s\n", run->delim, name);
+	xasprintf(&mark, "%s %zu %s\n", run->delim, idx, name);
 	p = strstr(out, mark);
 	if (p == NULL) {
 		free(mark);
@@ -439,28 +446,17 @@ deploy_facts_section(struct deploy_run *run, const char *out, const char *name)
 }
 
 static void
-deploy_facts_done(int status, const char *out, size_t len, const char *msg, void *arg)
+deploy_facts_parse(struct deploy_run *run, struct deploy_stepplan *sp, size_t idx,
+    const char *out)
 {
-	struct deploy_run	*run = arg;
-	struct deploy_nodeplan	*np = &run->plan->nodes[run->node];
-	struct deploy_stepplan	*sp = &np->steps[run->step];
-	char			*t, *files, *p;
-	size_t			 i;
+	char	*t, *files, *p;
+	size_t	 i;
 
-	(void)len;
-	if (status != 0) {
-		xasprintf(&np->error, "%s: reading the facts of %s/%s: %s",
-		    np->node->name, sp->recipe->name, sp->label,
-		    msg != NULL ? msg : out);
-		run->step = np->nsteps;
-		deploy_run_next(run);
-		return;
-	}
-	sp->facts = deploy_facts_section(run, out, "facts");
-	if ((t = deploy_facts_section(run, out, "test")) != NULL && *t != '\0')
+	sp->facts = deploy_facts_section(run, out, idx, "facts");
+	if ((t = deploy_facts_section(run, out, idx, "test")) != NULL && *t != '\0')
 		sp->test_status = atoi(t);
 	free(t);
-	if ((t = deploy_facts_section(run, out, "packages")) != NULL) {
+	if ((t = deploy_facts_section(run, out, idx, "packages")) != NULL) {
 		for (p = t; *p != '\0'; p++) {
 			if (*p == '\n')
 				*p = p[1] == '\0' ? '\0' : ' ';
@@ -470,7 +466,7 @@ deploy_facts_done(int status, const char *out, size_t len, const char *msg, void
 		else
 			free(t);
 	}
-	files = deploy_facts_section(run, out, "files");
+	files = deploy_facts_section(run, out, idx, "files");
 	for (i = 0, p = files; i < sp->nfiles && p != NULL && *p != '\0'; i++) {
 		sp->files[i].exists = *p == '1';
 		p = strchr(p, '\n');
@@ -478,7 +474,27 @@ deploy_facts_done(int status, const char *out, size_t len, const char *msg, void
 			p++;
 	}
 	free(files);
+}
+
+static void
+deploy_facts_done(int status, const char *out, size_t len, const char *msg, void *arg)
+{
+	struct deploy_run	*run = arg;
+	struct deploy_nodeplan	*np = &run->plan->nodes[run->node];
+	size_t			 i;
+
+	(void)len;
+	if (status != 0) {
+		xasprintf(&np->error, "%s: reading the facts: %s", np->node->name,
+		    msg != NULL ? msg : out);
+		run->step = np->nsteps;
+		deploy_run_next(run);
+		return;
+	}
+	for (i = 0; i < np->nsteps; i++)
+		deploy_facts_parse(run, &np->steps[i], i, out);
 	run->phase = DEPLOY_PH_GET;
+	run->step = 0;
 	run->file = 0;
 	deploy_run_next(run);
 }
@@ -643,7 +659,9 @@ deploy_run_next(struct deploy_run *run)
 	struct deploy_plan	*plan = run->plan;
 	struct deploy_nodeplan	*np;
 	struct deploy_stepplan	*sp;
-	char			*script, *cmd, *cause = NULL;
+	char			*cmd, *cause = NULL;
+	struct buf		 b;
+	size_t			 i;
 
 	while (run->node < plan->nnodes) {
 		np = &plan->nodes[run->node];
@@ -672,9 +690,12 @@ deploy_run_next(struct deploy_run *run)
 		}
 		sp = &np->steps[run->step];
 		if (run->phase == DEPLOY_PH_FACTS) {
-			script = deploy_facts_script(run, sp);
-			cmd = deploy_command(np, script);
-			free(script);
+			buf_init(&b);
+			for (i = 0; i < np->nsteps; i++)
+				deploy_facts_script(run, &np->steps[i], i, &b);
+			buf_adds(&b, "true");
+			cmd = deploy_command(np, buf_str(&b));
+			buf_free(&b);
 			deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
 			    deploy_facts_done, run);
 			free(cmd);
@@ -691,7 +712,7 @@ deploy_run_next(struct deploy_run *run)
 		}
 		deploy_step_judge(np, run->step);
 		run->step++;
-		run->phase = DEPLOY_PH_FACTS;
+		run->file = 0;
 	}
 	deploy_plan_hash(plan);
 	run->cb(run, CMD_EXIT_OK, NULL, run->arg);

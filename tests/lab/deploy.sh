@@ -1,6 +1,6 @@
 #!/bin/bash
-# TAP: deploy against the lab's three nodes with every remote path under a
-# temporary root: plan shows the changes, apply makes them and its health
+# TAP: deploy against the lab's three nodes over SSH, with every remote
+# path under a temporary root: plan shows the changes, apply makes them and its health
 # checks pass against the lab's real ClickHouse, PostgreSQL, Airflow and
 # Prometheus, a second apply is empty, and no secret of the lab shows up
 # in plans, output, the audit log or on the hosts' stand-in log. apt-get,
@@ -20,8 +20,15 @@ grep -q '^known-hosts' "$T/lab.conf" ||
     sed -i 's|^\[platform\]$|&\nknown-hosts = '"$LAB"'/ssh/known_hosts|' "$T/lab.conf"
 R=$T/stand-ins
 mkdir -p "$R/usr/local/sbin"
-export PLATFORM_TUI_TEMPLATES=$top_srcdir/plugins
-for c in sysctl nft docker; do
+mkdir -p "$T/tmpl"
+cp -r "$top_srcdir/plugins/." "$T/tmpl/"
+export PLATFORM_TUI_TEMPLATES=$T/tmpl
+cat > "$R/usr/local/sbin/docker" <<'SH'
+#!/bin/sh
+echo "docker $*" >> "$ROOT/standin.log"
+case "$*" in *"config -q"*) [ ! -e "$ROOT/fail-docker" ] || { echo "compose: broken" >&2; exit 1; };; esac
+SH
+for c in sysctl nft; do
 	printf '#!/bin/sh\necho "%s $*" >> "$ROOT/standin.log"\n' "$c" > "$R/usr/local/sbin/$c"
 done
 cat > "$R/usr/local/sbin/systemctl" <<'SH'
@@ -75,14 +82,7 @@ for n in gateway compute analytics; do
 	cp -r "$R/usr/local/sbin" "$T/$n/usr/local/"
 done
 
-# Over SSH when the ssh backend is built in, else on this machine (the lab's
-# nodes are addresses of this machine, so the root is the same directory).
-VIA=
-if "$PT" -i "$T/lab.conf" deploy lock status 2>&1 | grep -q "needs the ssh backend"; then
-	VIA=--local
-	echo "# the ssh backend is not built in: deploying with --local"
-fi
-pt() { "$PT" -i "$T/lab.conf" "$@" $VIA; }
+pt() { "$PT" -i "$T/lab.conf" "$@"; }
 
 out=$(pt deploy plan 2>&1); rc=$?
 ok $rc "plan of the three nodes"
@@ -105,6 +105,43 @@ out=$(pt deploy apply --yes 2>&1)
 like "$out" "nothing to change" "second apply changes nothing"
 promtool check config "$T/gateway/etc/prometheus/prometheus.yml" >/dev/null 2>&1
 ok $? "promtool accepts the generated Prometheus config"
+
+A=$T/analytics
+echo "# a test change" >> "$T/tmpl/platform/deploy/sysctl.conf.tmpl"
+out=$(pt deploy plan analytics 2>&1)
+diff=$(printf '%s\n' "$out" | sed -n '/^    --- /,/^  [a-z]/p' | grep -v '^  [a-z]')
+is "$diff" "    --- a/etc/sysctl.d/60-platform-tui.conf
+    +++ b/etc/sysctl.d/60-platform-tui.conf
+    @@ -2,3 +2,4 @@
+     # The gateway routes between the VPN, WireGuard and the private network.
+     net.ipv4.ip_forward = 1
+     net.ipv6.conf.all.forwarding = 1
+    +# a test change" "over SSH, a changed template shows exactly that diff"
+id=$(printf '%s\n' "$out" | sed -n 's/^plan \([^:]*\):.*/\1/p')
+echo "# edited by hand" >> "$A/etc/sysctl.d/60-platform-tui.conf"
+out=$(pt deploy apply --yes "$id" 2>&1)
+like "$out" "plan $id is stale: the facts of analytics changed" "a stale plan is refused"
+
+mkdir "$T/gateway/var/lib/platform-tui/deploy.lock"
+printf 'id=20260101T000000-abcdef\nuser=other\n' > "$T/gateway/var/lib/platform-tui/deploy.lock/info"
+start=$(date +%s%N)
+out=$(pt deploy apply --yes --lock-wait 2s analytics 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+ok $([ $rc -eq 1 ] && [ "$ms" -ge 2000 ]; echo $?) "a held lock on the gateway blocks apply until the wait times out ($ms ms)"
+pt deploy unlock --yes 20260101T000000-abcdef >/dev/null 2>&1
+ok $([ ! -e "$T/gateway/var/lib/platform-tui/deploy.lock" ]; echo $?) "unlock releases it"
+
+sed -i 's/<count>3</<count>4</' "$T/tmpl/clickhouse/deploy/config.xml.tmpl"
+: > "$A/fail-docker"
+out=$(pt deploy apply --yes analytics 2>&1); rc=$?
+ok $([ $rc -eq 1 ] && [ -e "$A/var/lib/platform-tui/pending/restart-clickhouse" ]; echo $?) \
+    "a failure mid-apply leaves the restart pending on the host"
+rm -f "$A/fail-docker"
+out=$(pt deploy apply --yes analytics 2>&1)
+ok $([ ! -e "$A/var/lib/platform-tui/pending/restart-clickhouse" ]; echo $?) "the next apply runs it"
+like "$out" "restart-clickhouse: healthy" "and its health check passes"
+pt deploy rollback --yes clickhouse >/dev/null 2>&1
+ok $(grep -q '<count>3<' "$A/etc/clickhouse/shard1/config.xml"; echo $?) "rollback restores the previous file"
 
 /usr/bin/python3 -c 'import sys, yaml; c = yaml.safe_load(open(sys.argv[1])); assert c["node-ip"] == "127.0.1.2" and c["disable"] == ["traefik"], c' \
     "$T/compute/etc/rancher/k3s/config.yaml"

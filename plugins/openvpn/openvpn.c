@@ -221,6 +221,8 @@ ovpn_add_issued(int status, const char *out, size_t len, const char *msg, void *
 
 	if (status != 0) {
 		buf_init(&b);
+		while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+			len--;
 		util_sanitize(&b, out, len);
 		cmd_error(a->cmd, status < 0 ? deploy_conn_exit(a->conn) : CMD_EXIT_FAIL,
 		    "%s: issuing the certificate of %s: %s", a->node->name,
@@ -286,7 +288,7 @@ ovpn_cmd_client_add(struct cmd *c)
 	    "nobind\npersist-key\npersist-tun\nremote-cert-tls server\n"
 	    "data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\nverb 3\n",
 	    inv->name != NULL ? inv->name : "platform", name, remote);
-	xasprintf(&script, "d=\"$ROOT" OVPN_DIR "\"; umask 077; cd \"$d\" &&"
+	xasprintf(&script, "d=\"$ROOT" OVPN_DIR "\"; umask 077; cd \"$d\" 2>/dev/null &&"
 	    " test -s pki/ca.crt || { echo 'no PKI on this node: run deploy apply"
 	    " first'; exit 1; }; [ -s \"pki/issued/%s.crt\" ] || " OVPN_EASYRSA
 	    " build-client-full '%s' nopass", name, name);

@@ -24,6 +24,7 @@ extern const struct plugin plugin_grafana;
 extern const struct plugin plugin_loki;
 extern const struct plugin plugin_k3s;
 extern const struct plugin plugin_openvpn;
+extern const struct plugin plugin_nginx;
 extern const struct plugin plugin_deploy;
 extern const struct plugin plugin_node;
 
@@ -40,6 +41,7 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_loki,
 	&plugin_k3s,
 	&plugin_openvpn,
+	&plugin_nginx,
 	&plugin_deploy,
 	&plugin_node,
 	NULL

@@ -225,6 +225,42 @@ else
 	ok 0 "# SKIP not root: no OpenVPN server in a namespace"
 fi
 
+# nginx: the generated configuration passes nginx -t (the recipe's own
+# check), and a real nginx started from it (by the systemctl stand-in, as
+# systemd would) answers the recipe's health check over TLS.
+W=$T/wroot
+mkdir -p "$W/usr/local"
+cp -r "$R/usr/local/sbin" "$W/usr/local/"
+rm -f "$W/usr/local/sbin/curl"
+cat > "$W/usr/local/sbin/systemctl" <<'SH'
+#!/bin/sh
+echo "systemctl $*" >> "$ROOT/standin.log"
+case "$*" in *nginx*) exec nginx -p "$ROOT/etc/nginx/" -c "$ROOT/etc/nginx/nginx.conf";; esac
+SH
+chmod +x "$W/usr/local/sbin/systemctl"
+cat > "$T/w.conf" <<EOF
+[platform]
+name = v
+deploy-root = $W
+[node web]
+address = 127.0.5.4
+roles = nginx
+[service grafana]
+kind = grafana
+node = web
+endpoint = http://127.0.5.4:3000
+EOF
+if command -v nginx >/dev/null && [ "$(id -u)" = 0 ]; then
+	"$PT" -i "$T/w.conf" deploy apply --local --yes nginx >"$T/w.out" 2>&1
+	ok $? "apply writes nginx's config, nginx -t passes, and the real nginx answers its health check"
+	like "$(cat "$T/w.out")" "reload-nginx: healthy" "the health check is nginx's own answer over TLS"
+	like "$(cat "$W/etc/nginx/conf.d/platform.conf")" "proxy_pass http://127.0.5.4:3000;" \
+	    "a virtual host per web service of the node"
+	[ -s "$W/run/nginx.pid" ] && kill "$(cat "$W/run/nginx.pid")"
+else
+	ok 0 "# SKIP nginx not installed or not root"
+fi
+
 PGBIN=/usr/lib/postgresql/15/bin
 if [ -x "$PGBIN/initdb" ]; then
 	P=$(mktemp -d /tmp/pt-pg.XXXXXX)

@@ -30,7 +30,16 @@ static const struct deploy_step af_steps[] = {
 	      " /dev/urandom | base64 | tr '+/' '-_' > fernet_key; } && { test -s"
 	      " jwt_secret || head -c 48 /dev/urandom | base64 -w0 > jwt_secret; }",
 	  .handler = "restart-airflow" },
+	/*
+	 * A new image runs "airflow db migrate": the metadata database is
+	 * dumped first, when its container runs, and kept on the host.
+	 */
 	{ .name = "stack", .files = af_files,
+	  .dump = "f=\"$ROOT/opt/platform/postgres/{{ af.db.service }}/compose.yml\";"
+	      " if [ -f \"$f\" ] && [ -n \"$(docker compose -f \"$f\" ps -q db)\" ]; then"
+	      " mkdir -p \"$ROOT/var/backups/platform\" && docker compose -f \"$f\""
+	      " exec -T db pg_dump -U {{ af.db.user }} -Fc {{ af.db.database }} >"
+	      " \"$ROOT/var/backups/platform/airflow-$(date -u +%Y%m%dT%H%M%SZ).dump\"; fi",
 	  .change = "mkdir -p \"$ROOT/opt/platform/airflow/dags\""
 	      " \"$ROOT/opt/platform/airflow/logs\"",
 	  .check = "docker compose -f \"$ROOT/opt/platform/airflow/compose.yml\" config -q",
@@ -79,6 +88,10 @@ af_vars(struct deploy_vars *vars, const struct inventory *inv,
 	    af->endpoints[0].health : "/api/v2/monitor/health", 0);
 	if (deploy_vars_service(vars, db, cause) != 0)
 		return (-1);
+	deploy_vars_set(vars, "af.db.service", db->name, 0);
+	deploy_vars_set(vars, "af.db.user", db->user != NULL ? db->user : "airflow", 0);
+	deploy_vars_set(vars, "af.db.database", db->database != NULL ? db->database :
+	    "airflow", 0);
 	pw = deploy_vars_get(vars, "svc.password", NULL);
 	xasprintf(&url, "postgresql+psycopg2://%s:%s@%s:%s/%s",
 	    db->user != NULL ? db->user : "airflow", pw, db->endpoints[0].host,

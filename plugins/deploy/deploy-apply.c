@@ -539,7 +539,7 @@ deploy_apply_step(struct deploy_run *run)
 		/* FALLTHROUGH */
 	case DEPLOY_A_DUMP:
 		run->phase = DEPLOY_A_DUMP;
-		if (sp->cmd_dump != NULL && (sp->step->flags & DEPLOY_STEP_STATEFUL)) {
+		if (sp->cmd_dump != NULL) {
 			deploy_apply_exec(run, sp->cmd_dump);
 			return (1);
 		}

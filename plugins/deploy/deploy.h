@@ -28,7 +28,7 @@ struct deploy_file {
 	const char	*scope;		/* {{ this.x }} reads {{ SCOPE.x }}, or NULL */
 };
 
-#define DEPLOY_STEP_STATEFUL	0x1	/* data lives here: dump before change, never rolled back */
+#define DEPLOY_STEP_STATEFUL	0x1	/* its files are never rolled back */
 
 /*
  * Commands are templates too (non-secret variables only) and run under
@@ -43,7 +43,7 @@ struct deploy_step {
 	const struct deploy_file *files;	/* ends with path NULL, or NULL */
 	const char		*change;	/* run when the test fails or files changed, or NULL */
 	const char		*check;		/* must exit 0 after the change, or NULL */
-	const char		*dump;		/* run before the change of a stateful step, or NULL */
+	const char		*dump;		/* before the change (a migration): dump the data, or NULL */
 	const char		*handler;	/* handler triggered when this step changed, or NULL */
 	int			 flags;
 };

@@ -20,7 +20,13 @@ static const struct deploy_file pg_files[] = {
 };
 
 static const struct deploy_step pg_steps[] = {
+	/* A new image may be a major upgrade: everything is dumped first, if it runs. */
 	{ .name = "stack", .files = pg_files,
+	  .dump = "f=\"$ROOT/opt/platform/postgres/{{ svc.name }}/compose.yml\";"
+	      " if [ -f \"$f\" ] && [ -n \"$(docker compose -f \"$f\" ps -q db)\" ]; then"
+	      " mkdir -p \"$ROOT/var/backups/platform\" && docker compose -f \"$f\""
+	      " exec -T db pg_dumpall -U {{ svc.user }} >"
+	      " \"$ROOT/var/backups/platform/{{ svc.name }}-$(date -u +%Y%m%dT%H%M%SZ).sql\"; fi",
 	  .change = "mkdir -p \"$ROOT/var/lib/platform/postgres/{{ svc.name }}\"",
 	  .check = "docker compose -f"
 	      " \"$ROOT/opt/platform/postgres/{{ svc.name }}/compose.yml\" config -q",

@@ -56,6 +56,9 @@ printf '#!/bin/sh\necho "pg_isready $*" >> "$ROOT/standin.log"; echo "$2:$4 - ac
     > "$G/usr/local/sbin/pg_isready"
 printf '#!/bin/sh\necho "curl $*" >> "$ROOT/standin.log"; for a; do :; done; case $a in *download*) ;; *) printf 200;; esac\n' \
     > "$G/usr/local/sbin/curl"
+# docker: records, and says each stack's database container runs.
+printf '#!/bin/sh\necho "docker $*" >> "$ROOT/standin.log"; case "$*" in *"ps -q"*) echo 4f1c2a;; esac\n' \
+    > "$G/usr/local/sbin/docker"
 chmod +x "$G/usr/local/sbin/"*
 printf 'Pg-airflow-9z\n' > "$T/pg-airflow"; printf 'Pg-oltp-4q\n' > "$T/pg-oltp"
 chmod 600 "$T/pg-airflow" "$T/pg-oltp"
@@ -108,6 +111,10 @@ if command -v promtool >/dev/null; then
 	promtool check config "$G/etc/prometheus/prometheus.yml" >/dev/null 2>&1
 	ok $? "promtool check config accepts prometheus.yml"
 fi
+dump=$(grep -n 'exec -T db pg_dump -U airflow -Fc airflow' "$G/standin.log" | head -1 | cut -d: -f1)
+up=$(grep -n 'airflow/compose.yml up -d' "$G/standin.log" | head -1 | cut -d: -f1)
+ok $([ -n "$dump" ] && [ -n "$up" ] && [ "$dump" -lt "$up" ] && ls "$G"/var/backups/platform/airflow-*.dump >/dev/null 2>&1; echo $?) \
+    "the Airflow metadata database is dumped before the stack that migrates it"
 /usr/bin/python3 -c 'import base64, sys; k = open(sys.argv[1]).read().strip(); assert len(base64.urlsafe_b64decode(k)) == 32' \
     "$G/etc/platform/airflow/fernet_key"
 ok $? "the Fernet key made on the host is 32 url-safe base64 bytes"

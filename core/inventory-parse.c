@@ -33,10 +33,11 @@ static const struct {
 } inv_sections[] = {
 	[INV_SEC_NONE] = { NULL, NULL, { NULL } },
 	[INV_SEC_PLATFORM] = { "platform", "[platform]",
-	    { "name", "timeout", "plugin-dir", "known-hosts", "ssh-config" } },
+	    { "name", "timeout", "plugin-dir", "deploy-root", "known-hosts",
+	      "ssh-config" } },
 	[INV_SEC_NODE] = { "node", "[node NAME]",
 	    { "address", "public-address", "ssh-user", "ssh-port", "ssh-key",
-	      "roles", "jump" } },
+	      "roles", "deploy-root", "jump" } },
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
 	      "database", "timeout", "ca-file", "kubeconfig", "context",
@@ -226,6 +227,19 @@ inventory_parse_duration(struct inv_parse *p, const char *key,
 	return (0);
 }
 
+/* deploy-root: where deploy writes on the hosts; absolute, "/" in production. */
+static int
+inventory_parse_root(struct inv_parse *p, const char *key, const char *value,
+    char **out)
+{
+	if (*value != '/' || strpbrk(value, "'\"\\$`\n") != NULL)
+		return (inventory_parse_error(p, key, "'%s' is not an absolute path"
+		    " without quotes, '$' or '`'", value));
+	free(*out);
+	*out = xstrdup(value);
+	return (0);
+}
+
 /* [platform] keys: only the timeout needs checking. */
 static int
 inventory_parse_platform(struct inv_parse *p, const char *key,
@@ -240,6 +254,8 @@ inventory_parse_platform(struct inv_parse *p, const char *key,
 		    &inv->timeout_ms));
 	else if (strcmp(key, "plugin-dir") == 0)
 		inv->plugin_dir = xstrdup(value);
+	else if (strcmp(key, "deploy-root") == 0)
+		return (inventory_parse_root(p, key, value, &inv->deploy_root));
 	else if (strcmp(key, "known-hosts") == 0)
 		inv->known_hosts = xstrdup(value);
 	else if (strcmp(key, "ssh-config") == 0)
@@ -279,6 +295,8 @@ inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
 		n->ssh_key = xstrdup(value);
 	else if (strcmp(key, "roles") == 0)
 		return (inventory_parse_roles(p, value, n));
+	else if (strcmp(key, "deploy-root") == 0)
+		return (inventory_parse_root(p, key, value, &n->deploy_root));
 	else if (strcmp(key, "jump") == 0) {
 		if (!inventory_value_name(value)) {
 			return (inventory_parse_error(p, key,

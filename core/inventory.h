@@ -23,6 +23,7 @@ struct inv_node {
 	char		*jump;		/* reached over SSH through this node, or NULL */
 	int		 jump_line;	/* where jump was set */
 	char		**roles;	/* NULL-terminated */
+	char		*deploy_root;	/* deploy writes under this directory, or NULL */
 	int		 line;		/* where it was defined */
 };
 
@@ -63,6 +64,7 @@ struct inventory {
 	char		*name;		/* platform name */
 	int		 timeout_ms;	/* default probe and request timeout; 0 = the config's */
 	char		*plugin_dir;	/* extra directory of external plugins, or NULL */
+	char		*deploy_root;	/* every node's deploy root, or NULL for "/" */
 	char		*known_hosts;	/* SSH known_hosts file, or NULL for ~/.ssh/known_hosts */
 	char		*ssh_config;	/* ssh_config file, or NULL for ~/.ssh/config */
 	struct inv_node	*nodes;

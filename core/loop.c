@@ -345,6 +345,16 @@ loop_sigchld(int sig, void *arg)
 	}
 }
 
+/* Close both ends of a pipe in a new child, except where they became 0-2. */
+static void
+loop_child_close_above2(int p[2])
+{
+	if (p[0] > 2)
+		close(p[0]);
+	if (p[1] > 2)
+		close(p[1]);
+}
+
 int
 loop_child_spawn(struct loop_child *c, struct loop *loop, char *const argv[],
     int flags, loop_child_cb cb, void *arg, char **cause)
@@ -387,6 +397,16 @@ loop_child_spawn(struct loop_child *c, struct loop *loop, char *const argv[],
 			dup2(errp[1] != -1 ? errp[1] : nullfd, 2);
 			setsid();
 		}
+		/*
+		 * Only 0, 1 and 2 go on: a pipe end left open here would keep
+		 * the parent waiting for EOF as long as any grandchild lives,
+		 * even one that redirected its own output away.
+		 */
+		loop_child_close_above2(inp);
+		loop_child_close_above2(outp);
+		loop_child_close_above2(errp);
+		if (nullfd > 2)
+			close(nullfd);
 		execvp(argv[0], argv);
 		_exit(127);
 	}

@@ -23,6 +23,10 @@ extern const struct plugin plugin_prometheus;
 extern const struct plugin plugin_node_exporter;
 extern const struct plugin plugin_grafana;
 extern const struct plugin plugin_loki;
+extern const struct plugin plugin_k3s;
+extern const struct plugin plugin_openvpn;
+extern const struct plugin plugin_nginx;
+extern const struct plugin plugin_deploy;
 extern const struct plugin plugin_node;
 
 /* Every built-in plugin, in the order their commands are listed in help. */
@@ -37,6 +41,10 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_node_exporter,
 	&plugin_grafana,
 	&plugin_loki,
+	&plugin_k3s,
+	&plugin_openvpn,
+	&plugin_nginx,
+	&plugin_deploy,
 	&plugin_node,
 	NULL
 };

@@ -61,7 +61,7 @@ struct plugin {
 
 	int			(*init)(char **cause);	/* optional */
 	void			(*fini)(void);		/* optional */
-	const void		*deploy;	/* the deploy recipe: a later interface */
+	const void		*deploy;	/* NULL-terminated const struct deploy_recipe *const * */
 };
 
 void			 plugin_init_builtin(void);

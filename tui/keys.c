@@ -110,6 +110,11 @@ static const struct {
 	{ "n", "Spark describe", "log search", "the next match" },
 	{ "N", "Spark describe", "log search --reverse", "the previous match" },
 	{ "w", "Spark describe", "log wrap", "wrap long lines, or not" },
+	/* The Deploy pane (tui/pane-deploy.c). */
+	{ "p", "Deploy", "deploy plan", "read the facts and make a plan" },
+	{ "A", "Deploy", "deploy apply", "apply a fresh plan (asked first)" },
+	{ "L", "Deploy", "deploy lock status", "who holds the deploy lock" },
+	{ "H", "Deploy", "deploy history", "past applies" },
 };
 
 /* Named keys: curses codes and the names bind takes. */

@@ -436,7 +436,7 @@ pane_add_all(struct tui *t)
 {
 	static const struct pane_type *const types[] = {
 		&pane_overview, &pane_nodes, &pane_dags, &pane_spark, &pane_sql,
-		&pane_s3, &pane_result, NULL
+		&pane_s3, &pane_deploy, &pane_result, NULL
 	};
 	size_t	i;
 
@@ -446,6 +446,7 @@ pane_add_all(struct tui *t)
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
 	pane_dags_register();	/* the Airflow panes' commands (tui/pane-af-cmd.c) */
+	pane_deploy_register(t);	/* progress lines and reloads (tui/pane-deploy.c) */
 	pane_init(&t->help, &pane_help);
 }
 

@@ -104,6 +104,8 @@ int		 tui_edit(struct tui *, const char *text, const char *suffix,
 void		 pane_init(struct pane *, const struct pane_type *);
 void		 pane_free(struct pane *);
 void		 pane_set_cmd(struct tui *, struct pane *, struct cmd *);
+extern const struct pane_type pane_deploy;
+void		 pane_deploy_register(struct tui *);
 void		 pane_set_view(struct tui *, struct pane *, struct view *);
 int		 pane_run(struct tui *, struct pane *, const char *line);
 void		 pane_draw(struct tui *, struct pane *, int y, int h);

@@ -47,14 +47,17 @@ airflow_health_judge(long status, const char *body, size_t len, char **detail)
 	return (h);
 }
 
+extern const struct deploy_recipe *const airflow_deploy_recipes[];
+
 const struct plugin plugin_airflow = {
 	.api_version = PLUGIN_API_VERSION,
 	.name = "airflow",
 	.version = PACKAGE_VERSION,
 	.description = "Airflow 2.x and 3.x: DAGs, runs, tasks",
 	.kinds = airflow_kinds,
-	.caps = PLUGIN_CAP_HEALTH,
+	.caps = PLUGIN_CAP_HEALTH | PLUGIN_CAP_DEPLOY,
 	.commands = af_commands,
 	.health_path = "/api/v2/monitor/health",
 	.health_judge = airflow_health_judge,
+	.deploy = airflow_deploy_recipes,
 };

@@ -34,14 +34,17 @@ clickhouse_health_judge(long status, const char *body, size_t len, char **detail
 	return (PLUGIN_HEALTH_DOWN);
 }
 
+extern const struct deploy_recipe *const clickhouse_deploy_recipes[];
+
 const struct plugin plugin_clickhouse = {
 	.api_version = PLUGIN_API_VERSION,
 	.name = "clickhouse",
 	.version = PACKAGE_VERSION,
 	.description = "ClickHouse shards and their Distributed tables",
 	.kinds = clickhouse_kinds,
-	.caps = PLUGIN_CAP_HEALTH,
+	.caps = PLUGIN_CAP_HEALTH | PLUGIN_CAP_DEPLOY,
 	.commands = sql_commands,
 	.health_path = "/?query=SELECT%20version()",
 	.health_judge = clickhouse_health_judge,
+	.deploy = clickhouse_deploy_recipes,
 };

@@ -8,14 +8,17 @@ static const char *const node_exporter_kinds[] = { "node-exporter", NULL };
 static const char *const grafana_kinds[] = { "grafana", NULL };
 static const char *const loki_kinds[] = { "loki", NULL };
 
+extern const struct deploy_recipe *const monitoring_deploy_recipes[];
+
 const struct plugin plugin_prometheus = {
 	.api_version = PLUGIN_API_VERSION,
 	.name = "prometheus",
 	.version = PACKAGE_VERSION,
 	.description = "Prometheus",
 	.kinds = prometheus_kinds,
-	.caps = PLUGIN_CAP_HEALTH,
+	.caps = PLUGIN_CAP_HEALTH | PLUGIN_CAP_DEPLOY,
 	.health_path = "/-/healthy",
+	.deploy = monitoring_deploy_recipes,
 };
 
 /* "/" is a small page; "/metrics" would fetch every metric on each probe. */

@@ -366,11 +366,14 @@ static const struct cmd_entry *const platform_commands[] = {
 	NULL
 };
 
+extern const struct deploy_recipe *const platform_deploy_recipes[];
+
 const struct plugin plugin_platform = {
 	.api_version = PLUGIN_API_VERSION,
 	.name = "platform",
 	.version = PACKAGE_VERSION,
 	.description = "Platform-wide commands: status, inventory, help",
-	.caps = PLUGIN_CAP_VIEWS,
+	.caps = PLUGIN_CAP_VIEWS | PLUGIN_CAP_DEPLOY,
 	.commands = platform_commands,
+	.deploy = platform_deploy_recipes,
 };

@@ -319,7 +319,7 @@ test_keys(void)
 	    "key of another section");
 	fails("[platform]\nfoo = 1\n", "t.conf:2: key 'foo': unknown key 'foo'"
 	    " in [platform]; [platform] takes name, timeout, plugin-dir,"
-	    " known-hosts, ssh-config", "unknown key lists the keys");
+	    " deploy-root, known-hosts, ssh-config", "unknown key lists the keys");
 	fails(NODE "jump = b\n", "t.conf:3: key 'jump': node 'b' is not"
 	    " defined", "jump to an undefined node");
 	fails(NODE "jump = a\n", "t.conf:3: key 'jump': node 'a' cannot jump"

@@ -195,6 +195,32 @@ test_child(void)
 	loop_free(loop);
 }
 
+/* A grandchild that sent its output away must not hold the pipe open. */
+static void
+test_child_grandchild(void)
+{
+	struct loop		*loop = loop_new();
+	struct childtest	 ct = { .len = 0 };
+	char			*argv[] = { "sh", "-c",
+				    "(sleep 3) </dev/null >/dev/null 2>&1 & echo hi", NULL };
+	char			*cause = NULL;
+	uint64_t		 start;
+
+	ok(loop_child_spawn(&ct.c, loop, argv, LOOP_CHILD_STDOUT | LOOP_CHILD_STDERR,
+	    child_exit, &ct, &cause) == 0, "child with a background grandchild spawned");
+	close(ct.c.err_fd);
+	loop_io_init(&ct.out, loop, ct.c.out_fd, child_read, &ct);
+	loop_io_start(&ct.out, POLLIN);
+	start = loop_now(loop);
+	while ((ct.out.active || !ct.exited) && loop_now(loop) - start < 5000)
+		loop_run_once(loop, 100);
+	ok(!ct.out.active && loop_now(loop) - start < 2000,
+	    "stdout reaches EOF when the child exits, not when the grandchild does");
+	is_str(ct.text, "hi\n", "its output read");
+	close(ct.c.out_fd);
+	loop_free(loop);
+}
+
 static int	resolved, resolve_err, cancelled_called;
 
 static void
@@ -238,6 +264,7 @@ main(void)
 	test_io();
 	test_signal();
 	test_child();
+	test_child_grandchild();
 	test_resolve();
 	return (tap_done());
 }

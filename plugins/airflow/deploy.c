@@ -1,0 +1,117 @@
+/*
+ * Airflow on the gateway: Redis and the Airflow services (init, api-server,
+ * scheduler, dag-processor, worker, triggerer) in one compose stack. The
+ * Fernet key and the JWT secret are made on the host once and kept across
+ * deploys; they and the database URL reach the containers as 0600 files
+ * read through Airflow's _CMD settings, never as environment values.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/inventory.h"
+#include "core/xmalloc.h"
+#include "plugins/deploy/deploy.h"
+
+static const struct deploy_file af_files[] = {
+	{ "/etc/platform/airflow/sql_alchemy_conn", "sql_alchemy_conn.tmpl", 0600, NULL },
+	{ "/opt/platform/airflow/compose.yml", "compose.yml.tmpl", 0644, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct deploy_step af_steps[] = {
+	{ .name = "keys",
+	  .test = "test -s \"$ROOT/etc/platform/airflow/fernet_key\" &&"
+	      " test -s \"$ROOT/etc/platform/airflow/jwt_secret\"",
+	  .change = "umask 077 && mkdir -p \"$ROOT/etc/platform/airflow\" && cd"
+	      " \"$ROOT/etc/platform/airflow\" && { test -s fernet_key || head -c 32"
+	      " /dev/urandom | base64 | tr '+/' '-_' > fernet_key; } && { test -s"
+	      " jwt_secret || head -c 48 /dev/urandom | base64 -w0 > jwt_secret; }",
+	  .handler = "restart-airflow" },
+	/*
+	 * A new image runs "airflow db migrate": the metadata database is
+	 * dumped first, when its container runs, and kept on the host.
+	 */
+	{ .name = "stack", .files = af_files,
+	  .dump = "f=\"$ROOT/opt/platform/postgres/{{ af.db.service }}/compose.yml\";"
+	      " if [ -f \"$f\" ] && [ -n \"$(docker compose -f \"$f\" ps -q db)\" ]; then"
+	      " mkdir -p \"$ROOT/var/backups/platform\" && docker compose -f \"$f\""
+	      " exec -T db pg_dump -U {{ af.db.user }} -Fc {{ af.db.database }} >"
+	      " \"$ROOT/var/backups/platform/airflow-$(date -u +%Y%m%dT%H%M%SZ).dump\"; fi",
+	  .change = "mkdir -p \"$ROOT/opt/platform/airflow/dags\""
+	      " \"$ROOT/opt/platform/airflow/logs\"",
+	  .check = "docker compose -f \"$ROOT/opt/platform/airflow/compose.yml\" config -q",
+	  .handler = "restart-airflow" },
+	{ .name = NULL }
+};
+
+/* The exact answer: HTTP 200 from the health path, a redirect is a failure. */
+static const struct deploy_handler af_handlers[] = {
+	{ "restart-airflow",
+	  "docker compose -f \"$ROOT/opt/platform/airflow/compose.yml\" up -d",
+	  "curl -s -o /dev/null -w '%{http_code}' --max-redirs 0 --max-time 5"
+	  " 'http://{{ af.host }}:{{ af.port }}{{ af.health }}'",
+	  "200" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+/* The Airflow service of this node and the PostgreSQL holding its metadata. */
+static int
+af_vars(struct deploy_vars *vars, const struct inventory *inv,
+    const struct inv_node *node, char **cause)
+{
+	const struct inv_service	*af = NULL, *db = NULL, *s;
+	size_t				 i;
+	char				*url;
+	const char			*pw;
+
+	for (i = 0; i < inv->nservices; i++) {
+		s = &inv->services[i];
+		if (strcmp(s->node, node->name) != 0)
+			continue;
+		if (af == NULL && strcmp(s->kind, "airflow") == 0)
+			af = s;
+		if (strcmp(s->kind, "postgres") == 0 && (db == NULL ||
+		    (s->database != NULL && strcmp(s->database, "airflow") == 0)))
+			db = s;
+	}
+	if (af == NULL || db == NULL || af->nendpoints == 0 || db->nendpoints == 0) {
+		xasprintf(cause, "node %s: the airflow recipe needs an airflow service"
+		    " and its postgres service on the node", node->name);
+		return (-1);
+	}
+	deploy_vars_set(vars, "af.host", af->endpoints[0].host, 0);
+	deploy_vars_set(vars, "af.port", af->endpoints[0].port, 0);
+	deploy_vars_set(vars, "af.health", af->endpoints[0].health != NULL ?
+	    af->endpoints[0].health : "/api/v2/monitor/health", 0);
+	if (deploy_vars_service(vars, db, cause) != 0)
+		return (-1);
+	deploy_vars_set(vars, "af.db.service", db->name, 0);
+	deploy_vars_set(vars, "af.db.user", db->user != NULL ? db->user : "airflow", 0);
+	deploy_vars_set(vars, "af.db.database", db->database != NULL ? db->database :
+	    "airflow", 0);
+	pw = deploy_vars_get(vars, "svc.password", NULL);
+	xasprintf(&url, "postgresql+psycopg2://%s:%s@%s:%s/%s",
+	    db->user != NULL ? db->user : "airflow", pw, db->endpoints[0].host,
+	    db->endpoints[0].port, db->database != NULL ? db->database : "airflow");
+	deploy_vars_set(vars, "af.sql_alchemy_conn", url, 1);
+	explicit_bzero(url, strlen(url));
+	free(url);
+	return (0);
+}
+
+static const struct deploy_recipe af_recipe = {
+	.name = "airflow",
+	.dir = "airflow",
+	.role = "airflow",
+	.steps = af_steps,
+	.handlers = af_handlers,
+	.vars = af_vars,
+};
+
+const struct deploy_recipe *const airflow_deploy_recipes[] = {
+	&af_recipe,
+	NULL
+};

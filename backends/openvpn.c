@@ -180,6 +180,8 @@ ovpn_command(struct ovpn *o, const char *line, ovpn_reply_cb cb, void *arg)
 
 	if (o->closed || o->dead)
 		return;
+	if (strcmp(line, "hold release") == 0)
+		o->held = 0;
 	c = xcalloc(1, sizeof *c);
 	c->cb = cb;
 	c->arg = arg;

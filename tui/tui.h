@@ -111,6 +111,11 @@ extern const struct pane_type pane_result;
 extern const struct pane_type pane_dags;
 void		 pane_dags_register(void);
 
+/* tui/pane-vpn.c: the VPN pane and the links' header and start-up */
+extern const struct pane_type pane_vpn;
+void		 pane_vpn_start(struct tui *);
+void		 pane_vpn_stop(struct tui *);
+
 /* tui/tui-cmd.c */
 void		 tui_cmd_register(void);
 

@@ -12,6 +12,7 @@
 
 #include "backends/http.h"
 #include "backends/pg.h"
+#include "backends/route.h"
 #include "backends/tcp.h"
 #include "core/inventory.h"
 #include "core/loop.h"
@@ -241,6 +242,11 @@ status_probe_start(struct status_probe *p)
 	const char		*db;
 
 	p->start = loop_now(env->loop);
+	if ((detail = route_blocked(env, ep)) != NULL) {
+		status_report(p, PLUGIN_HEALTH_UNKNOWN, detail);
+		free(detail);
+		return;
+	}
 	if (ep->via == INV_VIA_SSH) {
 		detail = xprintf("reached through ssh:%s: SSH forwarding is not built yet",
 		    ep->via_name != NULL ? ep->via_name : "gateway");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "backends/openvpn.h"
+#include "backends/route.h"
 #include "core/cmd.h"
 #include "core/inventory.h"
 #include "core/loop.h"
@@ -164,6 +165,17 @@ vpn_link_seen(struct vpn_link *l, const char *name)
 	    name);
 }
 
+/*
+ * Let it run: --management-hold holds again at every restart (after a
+ * drop), and a scripted "vpn up" is gone by then, so the hold goes off.
+ */
+static void
+vpn_link_release_hold(struct vpn_link *l)
+{
+	ovpn_command(l->ovpn, "hold off", NULL, NULL);
+	ovpn_command(l->ovpn, "hold release", NULL, NULL);
+}
+
 /* From the OpenVPN state name to our phase, remembering drops. */
 static void
 vpn_link_changed(struct ovpn *o, void *arg)
@@ -171,6 +183,8 @@ vpn_link_changed(struct ovpn *o, void *arg)
 	struct vpn_link	*l = arg;
 	const char	*name;
 
+	if (ovpn_held(o) && (l->flags & VPN_UP_START))
+		vpn_link_release_hold(l);
 	l->st = *ovpn_state(o);
 	l->bytes_in = ovpn_bytes_in(o);
 	l->bytes_out = ovpn_bytes_out(o);
@@ -439,7 +453,7 @@ vpn_link_attach(struct vpn_link *l)
 	ovpn_command(l->ovpn, "state", vpn_link_state_reply, l);
 	ovpn_command(l->ovpn, "bytecount 1", NULL, NULL);
 	if (l->flags & VPN_UP_START)
-		ovpn_command(l->ovpn, "hold release", NULL, NULL);
+		vpn_link_release_hold(l);
 	vpn_link_notify(l);
 }
 
@@ -456,7 +470,7 @@ vpn_link_up(struct vpn_link *l, int flags)
 	l->flags |= flags;
 	if (l->ovpn != NULL) {
 		if (flags & VPN_UP_START)
-			ovpn_command(l->ovpn, "hold release", NULL, NULL);
+			vpn_link_release_hold(l);
 		return;
 	}
 	if (!loop_timer_pending(&l->retry))
@@ -697,6 +711,24 @@ vpn_header(char *out, size_t len, int utf8)
 	}
 }
 
+/* For the probes: an endpoint behind a tunnel that is not connected waits. */
+static char *
+vpn_route_check(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < vpn_nlinks; i++) {
+		if (strcmp(vpn_links[i]->vpn->name, name) != 0)
+			continue;
+		if (vpn_links[i]->vpn->type != INV_VPN_OPENVPN ||
+		    vpn_links[i]->phase == VPN_PHASE_CONNECTED)
+			return (NULL);
+		return (xprintf("waiting for VPN %s (%s)", name,
+		    vpn_link_state(vpn_links[i])));
+	}
+	return (NULL);
+}
+
 /* At the console's start: up what endpoints route through; watch the rest. */
 void
 vpn_console_start(struct cmd_env *env)
@@ -706,6 +738,7 @@ vpn_console_start(struct cmd_env *env)
 	size_t			 i, s, e;
 	int			 needed;
 
+	route_set_vpn_check(vpn_route_check);
 	for (i = 0; inv != NULL && i < inv->nvpns; i++) {
 		if (inv->vpns[i].type != INV_VPN_OPENVPN)
 			continue;
@@ -730,6 +763,7 @@ vpn_free_all(void)
 {
 	size_t	i;
 
+	route_set_vpn_check(NULL);
 	for (i = 0; i < vpn_nlinks; i++) {
 		vpn_link_detach(vpn_links[i]);
 		loop_timer_stop(&vpn_links[i]->down_timer);

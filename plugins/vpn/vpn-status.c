@@ -76,7 +76,7 @@ vpn_status_row_ovpn(struct view *v, struct vpn_status_item *it)
 	struct vpn_link	*l = NULL;
 	size_t		 r = view_add_row(v);
 	size_t		 i;
-	char		 remote[64];
+	char		 remote[64], seen[300];
 
 	for (i = 0; (l = vpn_link_at(i)) != NULL; i++) {
 		if (vpn_link_vpn(l) == it->vpn && vpn_link_attached(l))
@@ -94,6 +94,11 @@ vpn_status_row_ovpn(struct view *v, struct vpn_status_item *it)
 			view_set_num(v, r, COL_SINCE, vpn_link_since(l));
 		if (vpn_link_error(l) != NULL)
 			view_set_text(v, r, COL_DETAIL, vpn_link_error(l));
+		else if (*vpn_link_states_seen(l) != '\0') {
+			snprintf(seen, sizeof seen, "states: %s",
+			    vpn_link_states_seen(l));
+			view_set_text(v, r, COL_DETAIL, seen);
+		}
 		return;
 	}
 	view_set_text(v, r, COL_STATE, it->state != NULL ? it->state :

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/route.h"
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/cmd.h"
@@ -215,6 +216,8 @@ main(int argc, char **argv)
 	free(cause);
 	cause = NULL;
 	main_plugins(&env);
+	cmd_set_inventory_hook(route_setup);
+	cmd_inventory_loaded(&env);
 
 	if (output_parse_format(options_get("output"), &fmt) != 0)
 		fmt = OUTPUT_TABLE;
@@ -230,6 +233,7 @@ main(int argc, char **argv)
 	}
 
 	plugin_fini();
+	route_free_all();
 	if (env.inv != NULL)
 		inventory_free(env.inv);
 	loop_free(env.loop);

@@ -499,6 +499,45 @@ http_header_fn(char *ptr, size_t size, size_t nmemb, void *arg)
 	return (len);
 }
 
+/* Routes: HOST:PORT:TO_HOST:TO_PORT lines every request connects by. */
+static struct curl_slist	*http_connect_list;
+
+/* An IPv6 address goes in brackets in a CONNECT_TO line. */
+static const char *
+http_bracket(const char *host, char *out, size_t len)
+{
+	if (strchr(host, ':') == NULL)
+		return (host);
+	snprintf(out, len, "[%s]", host);
+	return (out);
+}
+
+/*
+ * From now on a request to HOST:PORT connects to TO_HOST:TO_PORT instead,
+ * keeping its URL (and so its Host header and TLS name checks).
+ */
+void
+http_connect_to(const char *host, const char *port, const char *to_host,
+    const char *to_port)
+{
+	struct curl_slist	*l;
+	char			 a[64], b[64], *line;
+
+	line = xprintf("%s:%s:%s:%s", http_bracket(host, a, sizeof a), port,
+	    http_bracket(to_host, b, sizeof b), to_port);
+	if ((l = curl_slist_append(http_connect_list, line)) == NULL)
+		fatal("curl_slist_append failed");
+	http_connect_list = l;
+	free(line);
+}
+
+void
+http_connect_to_clear(void)
+{
+	curl_slist_free_all(http_connect_list);
+	http_connect_list = NULL;
+}
+
 /* A new request with safe defaults: TLS verified, no redirects, http(s) only. */
 struct http_req *
 http_req_new(struct http *http, const char *url)
@@ -535,6 +574,8 @@ http_req_new(struct http *http, const char *url)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_header_fn);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
+	if (http_connect_list != NULL)
+		curl_easy_setopt(easy, CURLOPT_CONNECT_TO, http_connect_list);
 
 	TAILQ_INSERT_TAIL(&http->reqs, req, entry);
 	return (req);

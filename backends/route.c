@@ -1,6 +1,6 @@
 /*
- * Routes to the endpoints: local listeners forwarded over SSH for via =
- * ssh, and the question "can this endpoint be tried now?" for the probes.
+ * Routes to the endpoints: the question the probes ask first, can this
+ * endpoint be tried now? (The SSH listeners come with the SSH backend.)
  */
 #include "config.h"
 
@@ -19,7 +19,7 @@ route_set_vpn_check(char *(*fn)(const char *))
 	route_vpn_check = fn;
 }
 
-/* A tunnel that is not up, or an SSH gateway that is not connected. */
+/* A tunnel that is not up. */
 char *
 route_blocked(struct cmd_env *env, const struct inv_endpoint *ep)
 {
@@ -27,6 +27,14 @@ route_blocked(struct cmd_env *env, const struct inv_endpoint *ep)
 	if (ep->via == INV_VIA_VPN && ep->via_name != NULL &&
 	    route_vpn_check != NULL)
 		return (route_vpn_check(ep->via_name));
+	return (NULL);
+}
+
+char *
+route_failed(struct cmd_env *env, const struct inv_endpoint *ep)
+{
+	(void)env;
+	(void)ep;
 	return (NULL);
 }
 

@@ -22,6 +22,8 @@ void		 route_free_all(void);
  * (RECONNECTING)", "via ssh gateway: connecting". Caller frees.
  */
 char		*route_blocked(struct cmd_env *, const struct inv_endpoint *);
+/* After an attempt failed: the route's reason ("via ssh gateway: lost ..."), or NULL. */
+char		*route_failed(struct cmd_env *, const struct inv_endpoint *);
 
 /* The VPN layer says how a tunnel stands: NULL when up (or unknown), else why not. */
 void		 route_set_vpn_check(char *(*)(const char *vpn_name));

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,62 @@ pane_vpn_changed(struct vpn_link *l, void *arg)
 		t->panes[0].type->reload(t, &t->panes[0]);
 }
 
+/* What the operator is being asked for, between the two questions. */
+static struct {
+	struct vpn_link	*link;
+	char		 realm[32];
+	char		*user;
+} pane_vpn_asking;
+
+static void
+pane_vpn_password(const char *pass, void *arg)
+{
+	struct vpn_link	*l = pane_vpn_asking.link;
+
+	(void)arg;
+	if (l != NULL)
+		vpn_link_password(l, pane_vpn_asking.realm, pane_vpn_asking.user,
+		    pass);
+	free(pane_vpn_asking.user);
+	pane_vpn_asking.user = NULL;
+	pane_vpn_asking.link = NULL;
+}
+
+static void
+pane_vpn_user(const char *user, void *arg)
+{
+	struct tui	*t = arg;
+	char		 q[128];
+
+	if (user == NULL) {
+		pane_vpn_password(NULL, arg);
+		return;
+	}
+	pane_vpn_asking.user = strdup(user);
+	snprintf(q, sizeof q, "VPN %s password:",
+	    vpn_link_vpn(pane_vpn_asking.link)->name);
+	tui_ask(t, q, 1, pane_vpn_password, t);
+}
+
+/* OpenVPN wants credentials the inventory does not have: ask, never keep. */
+static void
+pane_vpn_ask(struct vpn_link *l, const char *realm, void *arg)
+{
+	struct tui		*t = arg;
+	const struct inv_vpn	*v = vpn_link_vpn(l);
+	char			 q[128];
+
+	pane_vpn_asking.link = l;
+	snprintf(pane_vpn_asking.realm, sizeof pane_vpn_asking.realm, "%s",
+	    realm);
+	if (v->user != NULL) {
+		pane_vpn_user(v->user, t);
+		return;
+	}
+	snprintf(q, sizeof q, "VPN %s user name:", v->name);
+	tui_ask(t, q, 0, pane_vpn_user, t);
+}
+
 /* At start: bring up the tunnels endpoints need and watch every one. */
 void
 pane_vpn_start(struct tui *t)
@@ -73,6 +130,7 @@ pane_vpn_start(struct tui *t)
 
 	if (t->env->inv == NULL || t->env->inv->nvpns == 0)
 		return;
+	vpn_set_ask(pane_vpn_ask, t);
 	vpn_console_start(t->env);
 	for (i = 0; (l = vpn_link_at(i)) != NULL; i++) {
 		if (i < PANE_VPN_MAX)
@@ -88,6 +146,7 @@ pane_vpn_stop(struct tui *t)
 	struct vpn_link	*l;
 	size_t		 i;
 
+	vpn_set_ask(NULL, NULL);
 	for (i = 0; (l = vpn_link_at(i)) != NULL; i++)
 		vpn_link_unwatch(l, pane_vpn_changed, t);
 }

@@ -238,6 +238,8 @@ tui_key(struct tui *t, int key)
 		t->dirty = 1;
 		return;
 	}
+	if (tui_ask_key(t, key))
+		return;
 	if (t->confirming != NULL) {
 		c = t->confirming;
 		t->confirming = NULL;
@@ -461,7 +463,9 @@ tui_draw(struct tui *t)
 	tui_draw_header(t);
 	tui_draw_tabs(t);
 	pane_draw(t, t->cur, 2, LINES - 4);
-	if (t->prompt.active)
+	if (t->ask.active)
+		tui_ask_draw(t, LINES - 2);
+	else if (t->prompt.active)
 		prompt_draw(&t->prompt, LINES - 2);
 	else if (t->message != NULL) {
 		attrset(theme_attr(t->message_role));
@@ -600,6 +604,7 @@ tui_teardown(struct tui *t)
 	if (t->running != NULL)
 		cmd_cancel(t->running);
 	pane_vpn_stop(t);
+	tui_ask_free(t);
 	loop_io_stop(&t->input);
 	loop_timer_stop(&t->clock);
 	loop_timer_stop(&t->refresh);

@@ -101,9 +101,60 @@ EOF
 chmod +x "$T/bin/wg"
 out=$(PATH=$T/bin:$PATH "$PT" vpn status home 2>&1) && rc=0 || rc=$?
 is "$rc" 0 "wireguard status: exit 0"
-like "$out" 'home +wireguard +CONNECTED .*192\.0\.2\.9:51820 .*30s ago +25 +PEERONEk' "a fresh peer: endpoint, handshake age, keepalive"
+like "$out" 'home +wireguard +CONNECTED .*192\.0\.2\.9:51820 .*[0-9]+s ago +25 +PEERONEk' "a fresh peer: endpoint, handshake age, keepalive"
 like "$out" 'home +wireguard +STALE .*stale \(10m ago\)' "a peer silent for 10 minutes is stale"
 ok "$(printf '%s' "$out" | grep -c 'SECRET' | grep -qx 0; echo $?)" "no private or preshared key shown"
 ok "$(printf '%s' "$out" | grep -c 'other0' | grep -qx 0; echo $?)" "only the VPN's interface"
+
+# The console asks for what the inventory does not have, and keeps nothing.
+if command -v tmux >/dev/null; then
+	cat >"$T/inv2.conf" <<EOF
+[node gw]
+address = 10.99.0.1
+[vpn plain]
+type = openvpn
+config = $T/none.ovpn
+management = $sock
+[service web]
+kind = http
+node = gw
+endpoint = http://10.99.0.1:8080
+via = vpn
+EOF
+	export PLATFORM_TUI_THEME_DIR="$top_srcdir/themes"
+	tsock="pt-vpn-$$"
+	tm() { tmux -L "$tsock" "$@"; }
+	wait_for() {	# wait_for PATTERN [SECONDS]
+		local i n=$(( ${2:-10} * 20 ))
+		for ((i = 0; i < n; i++)); do
+			tm capture-pane -p 2>/dev/null | grep -qE -- "$1" && return 0
+			sleep 0.05
+		done
+		tm capture-pane -p 2>/dev/null | grep . | sed 's/^/# /'
+		return 1
+	}
+	: >"$log"
+	fake --user alice --password '"hunter2"'
+	tm -f /dev/null new-session -d -x 160 -y 24 "PLATFORM_TUI_INVENTORY=$T/inv2.conf $PT; sleep 30"
+	wait_for "VPN plain user name:" 10
+	ok $? "console: OpenVPN wants credentials, the console asks for the user name"
+	tm send-keys -l alice
+	tm send-keys Enter
+	wait_for "VPN plain password:" 5
+	ok $? "then for the password"
+	tm send-keys -l hunter2
+	wait_for "VPN plain password: \*{7}" 5
+	ok $? "the password is shown as stars"
+	tm send-keys Enter
+	wait_for "VPN plain CONNECTED 10\.99\.0\.2" 10
+	ok $? "console: the header says CONNECTED with the tunnel address"
+	like "$(grep '^password' "$log")" '^password "Auth" "hunter2"$' "the typed password went through the socket"
+	wait_for "web .*(down|timeout)" 10
+	ok $? "the Overview checks the endpoint once the tunnel is up"
+	tm send-keys q
+	tm kill-server 2>/dev/null
+	kill "$fake_pid" 2>/dev/null
+	wait "$fake_pid" 2>/dev/null
+fi
 
 done_testing

@@ -748,35 +748,16 @@ inventory_parse_gateway(struct inventory *inv)
 	return (NULL);
 }
 
-/*
- * A VPN route names a [vpn NAME] section; "vpn" alone is the first one, or
- * a VPN run outside the console when the file has none.
- */
+/* A VPN route's name, checked in inventory-vpn.c. */
 static int
 inventory_parse_check_vpn(struct inv_parse *p, struct inv_override *o,
     const char **name)
 {
-	struct inventory	*inv = p->inv;
-	const char		*near = NULL;
+	char	*cause = NULL;
 
-	if (*name == NULL) {
-		if (inv->nvpns != 0)
-			*name = inv->vpns[0].name;
-		return (0);
-	}
-	if (inventory_vpn(inv, *name) != NULL)
-		return (0);
-	if (inv->nvpns != 0) {
-		near = inventory_value_closest(*name,
-		    (const char *const *)&inv->vpns[0].name, inv->nvpns,
-		    sizeof *inv->vpns);
-	}
-	if (near != NULL) {
-		return (inventory_parse_error_at(p, o->line, o->key, "vpn '%s'"
-		    " is not defined (did you mean '%s'?)", *name, near));
-	}
-	return (inventory_parse_error_at(p, o->line, o->key, "vpn '%s' is not"
-	    " defined: add a [vpn %s] section", *name, *name));
+	if (inventory_vpn_route(p->inv, name, &cause) != 0)
+		return (inventory_parse_cause(p, o->line, o->key, cause));
+	return (0);
 }
 
 /* Apply a via or health line to its endpoints once its node is known. */

@@ -101,3 +101,34 @@ inventory_vpn_interface(const struct inv_vpn *v)
 		return (xstrdup(base));
 	return (xstrndup(base, dot - base));
 }
+
+/*
+ * A VPN route names a [vpn NAME] section; "vpn" alone is the first one, or
+ * a VPN run outside the console when the file has none.
+ */
+int
+inventory_vpn_route(const struct inventory *inv, const char **name,
+    char **cause)
+{
+	const char	*near = NULL;
+
+	if (*name == NULL) {
+		if (inv->nvpns != 0)
+			*name = inv->vpns[0].name;
+		return (0);
+	}
+	if (inventory_vpn(inv, *name) != NULL)
+		return (0);
+	if (inv->nvpns != 0) {
+		near = inventory_value_closest(*name,
+		    (const char *const *)&inv->vpns[0].name, inv->nvpns,
+		    sizeof *inv->vpns);
+	}
+	if (near != NULL)
+		xasprintf(cause, "vpn '%s' is not defined (did you mean '%s'?)",
+		    *name, near);
+	else
+		xasprintf(cause, "vpn '%s' is not defined: add a [vpn %s]"
+		    " section", *name, *name);
+	return (-1);
+}

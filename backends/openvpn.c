@@ -126,6 +126,7 @@ ovpn_destroy(struct ovpn *o)
 	free(o);
 }
 
+/* Free now, or after the callback we are inside of returns. */
 void
 ovpn_free(struct ovpn *o)
 {
@@ -173,6 +174,7 @@ ovpn_flush(struct ovpn *o)
 		loop_io_start(&o->io, POLLIN | (o->out.len > 0 ? POLLOUT : 0));
 }
 
+/* Commands go out at once; replies come back in the same order. */
 void
 ovpn_command(struct ovpn *o, const char *line, ovpn_reply_cb cb, void *arg)
 {
@@ -342,6 +344,7 @@ ovpn_read(struct ovpn *o)
 	}
 }
 
+/* The loop's callback: write what waits, then read; free late if asked to. */
 static void
 ovpn_io(int fd, short revents, void *arg)
 {
@@ -358,6 +361,7 @@ ovpn_io(int fd, short revents, void *arg)
 		ovpn_destroy(o);
 }
 
+/* The accessors read what the asynchronous lines said last. */
 const struct ovpn_state *
 ovpn_state(const struct ovpn *o)
 {

@@ -46,6 +46,7 @@ wg_parse_u64(const char *s, size_t n, uint64_t *out)
 	return (0);
 }
 
+/* A new zeroed interface at the end of the list. */
 static struct wg_iface *
 wg_parse_add_iface(struct wg_status *st)
 {
@@ -55,6 +56,7 @@ wg_parse_add_iface(struct wg_status *st)
 	return (&st->ifaces[st->nifaces++]);
 }
 
+/* A new zeroed peer at the end of the list. */
 static struct wg_peer *
 wg_parse_add_peer(struct wg_status *st)
 {
@@ -63,6 +65,7 @@ wg_parse_add_peer(struct wg_status *st)
 	return (&st->peers[st->npeers++]);
 }
 
+/* Free the arrays; the status may be parsed into again. */
 void
 wg_status_clear(struct wg_status *st)
 {
@@ -130,6 +133,7 @@ wg_parse_dump_line(const char *s, size_t len, struct wg_status *st)
 	return (0);
 }
 
+/* Line by line; the first bad line refuses the whole dump. */
 int
 wg_parse_dump(const char *text, size_t len, struct wg_status *st, char **cause)
 {

@@ -41,6 +41,7 @@ struct wg_fetch {
 	void			*arg;
 };
 
+/* Stop everything the fetch waits on and free it. */
 static void
 wg_fetch_free(struct wg_fetch *f)
 {
@@ -55,6 +56,7 @@ wg_fetch_free(struct wg_fetch *f)
 	free(f);
 }
 
+/* No callback after this. */
 void
 wg_fetch_cancel(struct wg_fetch *f)
 {
@@ -165,6 +167,7 @@ wg_fetch_read(int fd, short revents, void *arg)
 		wg_fetch_finish(f);
 }
 
+/* wg exited: finish once its output has also ended. */
 static void
 wg_fetch_exited(pid_t pid, int status, void *arg)
 {
@@ -177,10 +180,17 @@ wg_fetch_exited(pid_t pid, int status, void *arg)
 		wg_fetch_finish(f);
 }
 
+/* Too slow; also reports a wg that could not be started. */
 static void
 wg_fetch_timeout(void *arg)
 {
-	wg_fetch_done(arg, NULL, "the WireGuard status did not come in time");
+	struct wg_fetch	*f = arg;
+
+	if (!f->uapi && f->fd == -1 && f->exited) {
+		wg_fetch_finish(f);	/* spawning failed: "not installed" */
+		return;
+	}
+	wg_fetch_done(f, NULL, "the WireGuard status did not come in time");
 }
 
 /* The UAPI socket, if a userspace implementation serves IFNAME; -1 if none. */
@@ -206,6 +216,7 @@ wg_fetch_uapi(const char *ifname)
 	return (fd);
 }
 
+/* The UAPI socket first (userspace), else wg show all dump. */
 struct wg_fetch *
 wg_fetch_start(struct loop *loop, const char *ifname, int timeout_ms,
     wg_done_cb cb, void *arg)

@@ -89,6 +89,7 @@ vpn_link_notify(struct vpn_link *l)
 	}
 }
 
+/* A new phase with its reason, then everyone hears of it. */
 static void
 vpn_link_set_error(struct vpn_link *l, enum vpn_phase phase, const char *error)
 {
@@ -112,12 +113,14 @@ vpn_link_socket(const struct inv_vpn *v)
 	    v->name));
 }
 
+/* The links in the order they were made (inventory order at the console). */
 struct vpn_link *
 vpn_link_at(size_t i)
 {
 	return (i < vpn_nlinks ? vpn_links[i] : NULL);
 }
 
+/* Links are made on first use and live until vpn_free_all. */
 struct vpn_link *
 vpn_link_get(struct cmd_env *env, const char *name)
 {
@@ -249,6 +252,7 @@ vpn_link_on_password(struct ovpn *o, const char *realm, int failed, void *arg)
 	free(msg);
 }
 
+/* The operator's answer; NULL gives up and the link fails. */
 void
 vpn_link_password(struct vpn_link *l, const char *realm, const char *user,
     const char *pass)
@@ -457,6 +461,7 @@ vpn_link_attach(struct vpn_link *l)
 	vpn_link_notify(l);
 }
 
+/* Ask for the link to come up (START) or just be watched (WATCH). */
 void
 vpn_link_up(struct vpn_link *l, int flags)
 {
@@ -477,6 +482,7 @@ vpn_link_up(struct vpn_link *l, int flags)
 		vpn_link_attach(l);
 }
 
+/* Close our side only: openvpn, a daemon, goes on. */
 void
 vpn_link_detach(struct vpn_link *l)
 {
@@ -488,6 +494,7 @@ vpn_link_detach(struct vpn_link *l)
 	l->ovpn = NULL;
 }
 
+/* A command is done with the link: the console may still watch it. */
 void
 vpn_link_release(struct vpn_link *l)
 {
@@ -507,6 +514,7 @@ vpn_link_down_timeout(void *arg)
 		done(0, "openvpn did not exit within 10 s of SIGTERM", l->down_arg);
 }
 
+/* SIGTERM refused: say so at once; accepted: wait for the socket to close. */
 static void
 vpn_link_down_reply(struct ovpn *o, int ok, const char *text,
     char *const *lines, size_t n, void *arg)
@@ -524,6 +532,7 @@ vpn_link_down_reply(struct ovpn *o, int ok, const char *text,
 	done(0, text, l->down_arg);
 }
 
+/* Stop openvpn through its socket, attaching first if need be. */
 void
 vpn_link_down(struct vpn_link *l, void (*done)(int, const char *, void *),
     void *arg)
@@ -550,6 +559,7 @@ vpn_link_down(struct vpn_link *l, void (*done)(int, const char *, void *),
 	ovpn_command(l->ovpn, "signal SIGTERM", vpn_link_down_reply, l);
 }
 
+/* Up to VPN_MAX_WATCH watchers hear of every change. */
 void
 vpn_link_watch(struct vpn_link *l, vpn_watch_cb cb, void *arg)
 {
@@ -564,6 +574,7 @@ vpn_link_watch(struct vpn_link *l, vpn_watch_cb cb, void *arg)
 	}
 }
 
+/* Safe from inside a watcher: notify walks a copy. */
 void
 vpn_link_unwatch(struct vpn_link *l, vpn_watch_cb cb, void *arg)
 {
@@ -575,6 +586,7 @@ vpn_link_unwatch(struct vpn_link *l, vpn_watch_cb cb, void *arg)
 	}
 }
 
+/* The console registers how to ask the operator for credentials. */
 void
 vpn_set_ask(vpn_ask_cb cb, void *arg)
 {
@@ -582,6 +594,7 @@ vpn_set_ask(vpn_ask_cb cb, void *arg)
 	vpn_ask_arg = arg;
 }
 
+/* The accessors below read the link's last known state. */
 const struct inv_vpn *
 vpn_link_vpn(const struct vpn_link *l)
 {
@@ -758,6 +771,7 @@ vpn_console_start(struct cmd_env *env)
 	}
 }
 
+/* At exit: detach every link (openvpn keeps running) and free them. */
 void
 vpn_free_all(void)
 {

@@ -51,6 +51,7 @@ enum {
 	COL_SINCE, COL_HANDSHAKE, COL_KEEPALIVE, COL_PEER, COL_DETAIL
 };
 
+/* Everything the run still holds goes: sockets, children, copies. */
 static void
 vpn_status_free(struct vpn_status_run *run)
 {
@@ -183,6 +184,7 @@ vpn_status_finish(struct vpn_status_run *run)
 	cmd_finish(c);
 }
 
+/* One VPN is known; the last one finishes the command. */
 static void
 vpn_status_item_done(struct vpn_status_item *it)
 {
@@ -195,6 +197,7 @@ vpn_status_item_done(struct vpn_status_item *it)
 		vpn_status_finish(it->run);
 }
 
+/* WireGuard's answer, or why there is none. */
 static void
 vpn_status_wg_done(const struct wg_status *st, const char *error, void *arg)
 {
@@ -213,6 +216,7 @@ vpn_status_wg_done(const struct wg_status *st, const char *error, void *arg)
 	vpn_status_item_done(it);
 }
 
+/* The socket closed before it told us anything: openvpn is going away. */
 static void
 vpn_status_closed(struct ovpn *o, const char *why, void *arg)
 {
@@ -230,6 +234,7 @@ static const struct ovpn_events vpn_status_events = {
 	.closed = vpn_status_closed,
 };
 
+/* The state command: the current state line. */
 static void
 vpn_status_state_reply(struct ovpn *o, int ok, const char *text,
     char *const *lines, size_t n, void *arg)
@@ -318,6 +323,7 @@ vpn_status_start_ovpn(struct vpn_status_item *it)
 	ovpn_command(it->ovpn, "status", vpn_status_status_reply, it);
 }
 
+/* Interrupted: drop the run without a result. */
 static void
 vpn_status_cancel(struct cmd *c)
 {
@@ -325,6 +331,7 @@ vpn_status_cancel(struct cmd *c)
 	c->state = NULL;
 }
 
+/* Ask every VPN at once; rows are built when all have answered. */
 static enum cmd_retval
 vpn_status_exec(struct cmd *c)
 {

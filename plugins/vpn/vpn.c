@@ -64,6 +64,7 @@ vpn_cmd_find(struct cmd *c)
 	return (NULL);
 }
 
+/* Free a command's state; the link itself stays. */
 static void
 vpn_cmd_free(struct vpn_cmd *vc)
 {
@@ -97,6 +98,7 @@ vpn_cmd_end(struct vpn_cmd *vc)
 	cmd_finish(c);
 }
 
+/* Interrupted: stop listening to the link, nothing more. */
 static void
 vpn_cmd_cancel(struct cmd *c)
 {
@@ -134,6 +136,7 @@ vpn_cmd_up_changed(struct vpn_link *l, void *arg)
 	vpn_cmd_end(vc);
 }
 
+/* Not connected in time: say where it stands and what it went through. */
 static void
 vpn_cmd_up_timeout(void *arg)
 {
@@ -178,6 +181,7 @@ vpn_cmd_new(struct cmd *c, int default_ms)
 
 /* ------------------------------------------------------------ WireGuard */
 
+/* Collect wg-quick's stderr for the message. */
 static void
 vpn_cmd_wg_err(int fd, short revents, void *arg)
 {
@@ -208,6 +212,7 @@ vpn_cmd_wg_reason(struct vpn_cmd *vc)
 	return (nl != NULL ? nl + 1 : s);
 }
 
+/* wg-quick exited: its status decides. */
 static void
 vpn_cmd_wg_done(pid_t pid, int status, void *arg)
 {
@@ -269,6 +274,7 @@ vpn_cmd_wg(struct cmd *c, const struct inv_vpn *v, const char *verb)
 
 /* ------------------------------------------------------------ up, down */
 
+/* Attach or start, then wait for CONNECTED or a failure. */
 static enum cmd_retval
 vpn_cmd_up_exec(struct cmd *c)
 {
@@ -291,6 +297,7 @@ vpn_cmd_up_exec(struct cmd *c)
 	return (CMD_RETURN_WAIT);
 }
 
+/* The link is stopped, or could not be. */
 static void
 vpn_cmd_down_done(int ok, const char *msg, void *arg)
 {
@@ -303,6 +310,7 @@ vpn_cmd_down_done(int ok, const char *msg, void *arg)
 	vpn_cmd_end(vc);
 }
 
+/* SIGTERM through the socket (OpenVPN) or wg-quick down. */
 static enum cmd_retval
 vpn_cmd_down_exec(struct cmd *c)
 {

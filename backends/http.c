@@ -89,6 +89,9 @@ struct http_req {
 };
 
 static int	http_global_done;
+/* Routes: HOST:PORT:TO_HOST:TO_PORT lines every request connects by. */
+static struct curl_slist	*http_connect_list;
+static http_reason_fn		 http_route_reason;
 
 static void	http_process(struct http *);
 
@@ -336,6 +339,26 @@ http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
 	return (0);
 }
 
+/* A request carried by a route that is down fails with the route's reason. */
+static void
+http_req_route_reason(struct http_req *req, struct http_result *res)
+{
+	char	*ip = NULL, *why;
+	long	 port = 0;
+
+	if (http_route_reason == NULL || http_connect_list == NULL)
+		return;
+	if (curl_easy_getinfo(req->easy, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK ||
+	    ip == NULL || *ip == '\0' ||
+	    curl_easy_getinfo(req->easy, CURLINFO_PRIMARY_PORT, &port) != CURLE_OK)
+		return;
+	if ((why = http_route_reason(ip, port)) == NULL)
+		return;
+	snprintf(req->errbuf, sizeof req->errbuf, "%s", why);
+	free(why);
+	res->message = req->errbuf;
+}
+
 /* Builds the result of a finished request and calls its done callback once. */
 static void
 http_req_report(struct http_req *req)
@@ -356,6 +379,7 @@ http_req_report(struct http_req *req)
 			res.message = req->errbuf;
 		else
 			res.message = curl_easy_strerror(req->code);
+		http_req_route_reason(req, &res);
 	} else
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ctype);
@@ -499,9 +523,6 @@ http_header_fn(char *ptr, size_t size, size_t nmemb, void *arg)
 	return (len);
 }
 
-/* Routes: HOST:PORT:TO_HOST:TO_PORT lines every request connects by. */
-static struct curl_slist	*http_connect_list;
-
 /* An IPv6 address goes in brackets in a CONNECT_TO line. */
 static const char *
 http_bracket(const char *host, char *out, size_t len)
@@ -531,6 +552,14 @@ http_connect_to(const char *host, const char *port, const char *to_host,
 	free(line);
 }
 
+/* Routes explain failures of the connections they carry. */
+void
+http_set_route_reason(http_reason_fn fn)
+{
+	http_route_reason = fn;
+}
+
+/* Forget the routes (at exit, and in tests). */
 void
 http_connect_to_clear(void)
 {

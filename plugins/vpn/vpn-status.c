@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "backends/openvpn.h"
@@ -16,6 +17,7 @@
 #include "core/cmd.h"
 #include "core/inventory.h"
 #include "core/loop.h"
+#include "core/util.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "plugins/vpn/vpn.h"
@@ -121,16 +123,51 @@ vpn_status_row_ovpn(struct view *v, struct vpn_status_item *it)
 		view_set_text(v, r, COL_DETAIL, it->detail);
 }
 
+/* The interface's own address from a wg-quick file's Address line, or "". */
+static void
+vpn_status_wg_address(const struct inv_vpn *v, char *out, size_t len)
+{
+	char	*path, line[512], *p, *e;
+	FILE	*f;
+
+	*out = '\0';
+	if (v->config == NULL)
+		return;
+	path = util_expand_home(v->config);
+	f = fopen(path, "r");
+	free(path);
+	if (f == NULL)
+		return;		/* often root's only: the column stays empty */
+	while (fgets(line, sizeof line, f) != NULL) {
+		p = line + strspn(line, " \t");
+		if (strncasecmp(p, "Address", 7) != 0)
+			continue;
+		p += 7;
+		p += strspn(p, " \t");
+		if (*p++ != '=')
+			continue;
+		p += strspn(p, " \t");
+		for (e = p; *e != '\0' && *e != '\n' && *e != '#'; e++)
+			/* nothing */;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		snprintf(out, len, "%.*s", (int)(e - p), p);
+		break;
+	}
+	fclose(f);
+}
+
 /* One row per peer; an interface without peers, or an error, gets one row. */
 static void
 vpn_status_rows_wg(struct view *v, struct vpn_status_item *it)
 {
 	const struct wg_peer	*p;
-	char			*ifname, age[48], peer[16];
+	char			*ifname, age[48], peer[16], addr[128], detail[400];
 	int64_t			 now = (int64_t)time(NULL);
 	size_t			 r, i;
 
 	ifname = inventory_vpn_interface(it->vpn);
+	vpn_status_wg_address(it->vpn, addr, sizeof addr);
 	if (it->wg_error != NULL || it->wg.npeers == 0) {
 		r = view_add_row(v);
 		view_set_text(v, r, COL_NAME, it->vpn->name);
@@ -147,7 +184,7 @@ vpn_status_rows_wg(struct view *v, struct vpn_status_item *it)
 		view_set_text(v, r, COL_TYPE, "wireguard");
 		view_set_text(v, r, COL_STATE, p->handshake == 0 ? "NO HANDSHAKE" :
 		    now - p->handshake > WG_STALE_S ? "STALE" : "CONNECTED");
-		view_set_text(v, r, COL_TUNNEL, p->allowed_ips);
+		view_set_text(v, r, COL_TUNNEL, addr);
 		view_set_text(v, r, COL_REMOTE, p->endpoint);
 		view_set_num(v, r, COL_IN, (int64_t)p->rx);
 		view_set_num(v, r, COL_OUT, (int64_t)p->tx);
@@ -160,7 +197,9 @@ vpn_status_rows_wg(struct view *v, struct vpn_status_item *it)
 		/* The public key's start tells peers apart; it is not a secret. */
 		snprintf(peer, sizeof peer, "%.8s...", p->public_key);
 		view_set_text(v, r, COL_PEER, peer);
-		view_set_text(v, r, COL_DETAIL, ifname);
+		snprintf(detail, sizeof detail, "%s: allowed %s", ifname,
+		    p->allowed_ips);
+		view_set_text(v, r, COL_DETAIL, detail);
 	}
 	free(ifname);
 }

@@ -76,6 +76,7 @@ config = $LAB/vpn/client.ovpn
 management = $mgmt
 [vpn home]
 type = wireguard
+config = $LAB/vpn/wg-client.conf
 interface = $VPN_WG_CLIENT_IF
 [service compute-ssh]
 kind = ssh
@@ -147,7 +148,7 @@ ok $? "its client ($VPN_WG_CLIENT_IF) has a handshake"
 run vpn status home
 is "$rc" 0 "vpn status home: exit 0"
 echo "$out" | sed 's/^/# /'
-like "$out" "home +wireguard +CONNECTED +$VPN_WG\.0/24,$VPN_PRIVATE\.0/24 .*:$VPN_WG_PORT .*[0-9]+s ago +25 " "the peer: endpoint, handshake age, keepalive"
+like "$out" "home +wireguard +CONNECTED +$VPN_WG\.2/24 .*:$VPN_WG_PORT .*[0-9]+s ago +25 .*allowed $VPN_WG\.0/24,$VPN_PRIVATE\.0/24" "the peer: address, endpoint, handshake age, keepalive, allowed addresses"
 leak=0
 for key in "$LAB"/vpn/wg/*.key; do
 	printf '%s' "$out" | grep -qF "$(cat "$key")" && leak=1

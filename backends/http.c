@@ -92,6 +92,14 @@ static int	http_global_done;
 /* Routes: HOST:PORT:TO_HOST:TO_PORT lines every request connects by. */
 static struct curl_slist	*http_connect_list;
 static http_reason_fn		 http_route_reason;
+struct http_route {
+	char		*host;
+	char		*port;
+	char		*to_host;
+	long		 to_port;
+};
+static struct http_route	*http_routes;	/* the same, to explain failures */
+static size_t			 http_nroutes;
 
 static void	http_process(struct http *);
 
@@ -343,16 +351,34 @@ http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
 static void
 http_req_route_reason(struct http_req *req, struct http_result *res)
 {
-	char	*ip = NULL, *why;
-	long	 port = 0;
+	char	*url = NULL, *host = NULL, *port = NULL, *why = NULL;
+	CURLU	*u;
+	size_t	 i;
 
-	if (http_route_reason == NULL || http_connect_list == NULL)
+	if (http_route_reason == NULL || http_nroutes == 0 ||
+	    curl_easy_getinfo(req->easy, CURLINFO_EFFECTIVE_URL, &url) !=
+	    CURLE_OK || url == NULL || (u = curl_url()) == NULL)
 		return;
-	if (curl_easy_getinfo(req->easy, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK ||
-	    ip == NULL || *ip == '\0' ||
-	    curl_easy_getinfo(req->easy, CURLINFO_PRIMARY_PORT, &port) != CURLE_OK)
-		return;
-	if ((why = http_route_reason(ip, port)) == NULL)
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		/* The URL's host has brackets when it is IPv6; routes do not. */
+		if (host[0] == '[')
+			memmove(host, host + 1, strlen(host));
+		if (*host != '\0' && host[strlen(host) - 1] == ']')
+			host[strlen(host) - 1] = '\0';
+		for (i = 0; i < http_nroutes && why == NULL; i++) {
+			if (strcmp(http_routes[i].host, host) == 0 &&
+			    strcmp(http_routes[i].port, port) == 0)
+				why = http_route_reason(http_routes[i].to_host,
+				    http_routes[i].to_port);
+		}
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	if (why == NULL)
 		return;
 	snprintf(req->errbuf, sizeof req->errbuf, "%s", why);
 	free(why);
@@ -550,6 +576,13 @@ http_connect_to(const char *host, const char *port, const char *to_host,
 		fatal("curl_slist_append failed");
 	http_connect_list = l;
 	free(line);
+	http_routes = xreallocarray(http_routes, http_nroutes + 1,
+	    sizeof *http_routes);
+	http_routes[http_nroutes].host = xstrdup(host);
+	http_routes[http_nroutes].port = xstrdup(port);
+	http_routes[http_nroutes].to_host = xstrdup(to_host);
+	http_routes[http_nroutes].to_port = strtol(to_port, NULL, 10);
+	http_nroutes++;
 }
 
 /* Routes explain failures of the connections they carry. */
@@ -563,8 +596,18 @@ http_set_route_reason(http_reason_fn fn)
 void
 http_connect_to_clear(void)
 {
+	size_t	i;
+
 	curl_slist_free_all(http_connect_list);
 	http_connect_list = NULL;
+	for (i = 0; i < http_nroutes; i++) {
+		free(http_routes[i].host);
+		free(http_routes[i].port);
+		free(http_routes[i].to_host);
+	}
+	free(http_routes);
+	http_routes = NULL;
+	http_nroutes = 0;
 }
 
 /* A new request with safe defaults: TLS verified, no redirects, http(s) only. */

@@ -23,6 +23,7 @@ extern const struct plugin plugin_node_exporter;
 extern const struct plugin plugin_grafana;
 extern const struct plugin plugin_loki;
 extern const struct plugin plugin_vpn;
+extern const struct plugin plugin_node;
 
 /* Every built-in plugin, in the order their commands are listed in help. */
 static const struct plugin *const plugin_builtin[] = {
@@ -36,6 +37,7 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_grafana,
 	&plugin_loki,
 	&plugin_vpn,
+	&plugin_node,
 	NULL
 };
 

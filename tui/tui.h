@@ -52,6 +52,8 @@ struct pane {
 #define TUI_MAX_PANES	10
 #define TUI_MAX_BACK	32
 
+struct tui_hostkey;
+
 struct tui {
 	struct cmd_env		*env;
 	struct loop_io		 input;
@@ -86,6 +88,7 @@ struct tui {
 		void		(*done)(const char *, void *);
 		void		*arg;
 	}			 ask;
+	struct tui_hostkey	*hostkeys;	/* SSH host key questions, first shown */
 };
 
 extern struct tui	*tui_self;

@@ -240,9 +240,9 @@ main(int argc, char **argv)
 		rc = CMD_EXIT_USAGE;
 	}
 
+	route_free_all();	/* its forwards go before the sessions they ride on */
 	ssh_free(env.ssh);
 	plugin_fini();
-	route_free_all();
 	if (env.inv != NULL)
 		inventory_free(env.inv);
 	loop_free(env.loop);

@@ -253,13 +253,6 @@ status_probe_start(struct status_probe *p)
 		free(detail);
 		return;
 	}
-	if (ep->via == INV_VIA_SSH) {
-		detail = xprintf("reached through ssh:%s: SSH forwarding is not built yet",
-		    ep->via_name != NULL ? ep->via_name : "gateway");
-		status_report(p, PLUGIN_HEALTH_UNKNOWN, detail);
-		free(detail);
-		return;
-	}
 	if (svc->secret != NULL && (secret = secret_resolve(svc->secret, &cause)) == NULL) {
 		detail = xprintf("secret %s: %s", svc->secret, cause);
 		status_report(p, PLUGIN_HEALTH_AUTH_FAILED, detail);

@@ -25,6 +25,7 @@
 #include "core/loop.h"
 #include "core/xmalloc.h"
 #include "backends/http.h"
+#include "backends/http-route.h"
 
 #define HTTP_USER_AGENT		"platform-tui/" PACKAGE_VERSION
 #define HTTP_CONNECT_TIMEOUT	10000	/* default connect timeout, ms */
@@ -89,17 +90,6 @@ struct http_req {
 };
 
 static int	http_global_done;
-/* Routes: HOST:PORT:TO_HOST:TO_PORT lines every request connects by. */
-static struct curl_slist	*http_connect_list;
-static http_reason_fn		 http_route_reason;
-struct http_route {
-	char		*host;
-	char		*port;
-	char		*to_host;
-	long		 to_port;
-};
-static struct http_route	*http_routes;	/* the same, to explain failures */
-static size_t			 http_nroutes;
 
 static void	http_process(struct http *);
 
@@ -347,51 +337,13 @@ http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
 	return (0);
 }
 
-/* A request carried by a route that is down fails with the route's reason. */
-static void
-http_req_route_reason(struct http_req *req, struct http_result *res)
-{
-	char	*url = NULL, *host = NULL, *port = NULL, *why = NULL;
-	CURLU	*u;
-	size_t	 i;
-
-	if (http_route_reason == NULL || http_nroutes == 0 ||
-	    curl_easy_getinfo(req->easy, CURLINFO_EFFECTIVE_URL, &url) !=
-	    CURLE_OK || url == NULL || (u = curl_url()) == NULL)
-		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
-	    CURLUE_OK) {
-		/* The URL's host has brackets when it is IPv6; routes do not. */
-		if (host[0] == '[')
-			memmove(host, host + 1, strlen(host));
-		if (*host != '\0' && host[strlen(host) - 1] == ']')
-			host[strlen(host) - 1] = '\0';
-		for (i = 0; i < http_nroutes && why == NULL; i++) {
-			if (strcmp(http_routes[i].host, host) == 0 &&
-			    strcmp(http_routes[i].port, port) == 0)
-				why = http_route_reason(http_routes[i].to_host,
-				    http_routes[i].to_port);
-		}
-	}
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	if (why == NULL)
-		return;
-	snprintf(req->errbuf, sizeof req->errbuf, "%s", why);
-	free(why);
-	res->message = req->errbuf;
-}
-
 /* Builds the result of a finished request and calls its done callback once. */
 static void
 http_req_report(struct http_req *req)
 {
 	struct http		*http = req->http;
 	struct http_result	 res;
-	char			*ctype = NULL;
+	char			*ctype = NULL, *why;
 
 	memset(&res, 0, sizeof res);
 	res.error = http_map_error(req->code);
@@ -405,7 +357,11 @@ http_req_report(struct http_req *req)
 			res.message = req->errbuf;
 		else
 			res.message = curl_easy_strerror(req->code);
-		http_req_route_reason(req, &res);
+		if ((why = http_route_explain(req->easy)) != NULL) {
+			snprintf(req->errbuf, sizeof req->errbuf, "%s", why);
+			free(why);
+			res.message = req->errbuf;
+		}
 	} else
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ctype);
@@ -549,67 +505,6 @@ http_header_fn(char *ptr, size_t size, size_t nmemb, void *arg)
 	return (len);
 }
 
-/* An IPv6 address goes in brackets in a CONNECT_TO line. */
-static const char *
-http_bracket(const char *host, char *out, size_t len)
-{
-	if (strchr(host, ':') == NULL)
-		return (host);
-	snprintf(out, len, "[%s]", host);
-	return (out);
-}
-
-/*
- * From now on a request to HOST:PORT connects to TO_HOST:TO_PORT instead,
- * keeping its URL (and so its Host header and TLS name checks).
- */
-void
-http_connect_to(const char *host, const char *port, const char *to_host,
-    const char *to_port)
-{
-	struct curl_slist	*l;
-	char			 a[64], b[64], *line;
-
-	line = xprintf("%s:%s:%s:%s", http_bracket(host, a, sizeof a), port,
-	    http_bracket(to_host, b, sizeof b), to_port);
-	if ((l = curl_slist_append(http_connect_list, line)) == NULL)
-		fatal("curl_slist_append failed");
-	http_connect_list = l;
-	free(line);
-	http_routes = xreallocarray(http_routes, http_nroutes + 1,
-	    sizeof *http_routes);
-	http_routes[http_nroutes].host = xstrdup(host);
-	http_routes[http_nroutes].port = xstrdup(port);
-	http_routes[http_nroutes].to_host = xstrdup(to_host);
-	http_routes[http_nroutes].to_port = strtol(to_port, NULL, 10);
-	http_nroutes++;
-}
-
-/* Routes explain failures of the connections they carry. */
-void
-http_set_route_reason(http_reason_fn fn)
-{
-	http_route_reason = fn;
-}
-
-/* Forget the routes (at exit, and in tests). */
-void
-http_connect_to_clear(void)
-{
-	size_t	i;
-
-	curl_slist_free_all(http_connect_list);
-	http_connect_list = NULL;
-	for (i = 0; i < http_nroutes; i++) {
-		free(http_routes[i].host);
-		free(http_routes[i].port);
-		free(http_routes[i].to_host);
-	}
-	free(http_routes);
-	http_routes = NULL;
-	http_nroutes = 0;
-}
-
 /* A new request with safe defaults: TLS verified, no redirects, http(s) only. */
 struct http_req *
 http_req_new(struct http *http, const char *url)
@@ -646,8 +541,7 @@ http_req_new(struct http *http, const char *url)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_header_fn);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
-	if (http_connect_list != NULL)
-		curl_easy_setopt(easy, CURLOPT_CONNECT_TO, http_connect_list);
+	http_route_apply(easy);
 
 	TAILQ_INSERT_TAIL(&http->reqs, req, entry);
 	return (req);

@@ -48,6 +48,7 @@ struct route {
 	char			 lport[8];	/* where we listen on 127.0.0.1 */
 	struct loop_io		 io;
 	char			*error;		/* the last forward's failure, or NULL */
+	struct ssh_session	*watched;	/* the session we watch, or NULL */
 	TAILQ_HEAD(, route_conn) conns;
 };
 
@@ -55,6 +56,8 @@ static struct route	**route_list;
 static size_t		  route_count;
 static int		  route_done;
 static char		*(*route_vpn_check)(const char *);
+static void		(*route_changed)(void *);
+static void		 *route_changed_arg;
 
 static char	*route_http_reason(const char *, long);
 
@@ -62,6 +65,24 @@ void
 route_set_vpn_check(char *(*fn)(const char *))
 {
 	route_vpn_check = fn;
+}
+
+void
+route_set_changed(void (*cb)(void *), void *arg)
+{
+	route_changed = cb;
+	route_changed_arg = arg;
+}
+
+/* A session went up or down: whoever shows route states looks again. */
+static void
+route_session_changed(struct ssh_session *s, enum ssh_state state, void *arg)
+{
+	(void)s;
+	(void)state;
+	(void)arg;
+	if (route_changed != NULL)
+		route_changed(route_changed_arg);
 }
 
 /* The forward ended: remember why if it failed, for the status line. */
@@ -105,6 +126,10 @@ route_accept(int fd, short revents, void *arg)
 			cause = NULL;
 			close(c);
 			continue;
+		}
+		if (r->watched == NULL) {
+			ssh_session_watch(s, route_session_changed, r);
+			r->watched = s;
 		}
 		rc = xcalloc(1, sizeof *rc);
 		rc->route = r;
@@ -221,6 +246,9 @@ route_free_all(void)
 			ssh_forward_close(rc->fwd);
 			free(rc);
 		}
+		if (route_list[i]->watched != NULL)
+			ssh_session_unwatch(route_list[i]->watched,
+			    route_session_changed, route_list[i]);
 		loop_io_stop(&route_list[i]->io);
 		close(route_list[i]->fd);
 		free(route_list[i]->node);

@@ -25,6 +25,9 @@ char		*route_blocked(struct cmd_env *, const struct inv_endpoint *);
 /* After an attempt failed: the route's reason ("via ssh gateway: lost ..."), or NULL. */
 char		*route_failed(struct cmd_env *, const struct inv_endpoint *);
 
+/* Called when an SSH session a route uses changes state (the console redraws). */
+void		 route_set_changed(void (*)(void *), void *);
+
 /* The VPN layer says how a tunnel stands: NULL when up (or unknown), else why not. */
 void		 route_set_vpn_check(char *(*)(const char *vpn_name));
 

@@ -1,8 +1,9 @@
 /*
  * The VPN pane: the view of "vpn status", loaded again when a tunnel
- * changes state; and the console's side of the VPN links: bring them up
- * at start, redraw the header on every change, and check the endpoints
- * behind a tunnel again when it comes up or goes down.
+ * changes state; and the console's side of the VPN links and routes:
+ * bring the tunnels up at start, redraw the header on every change, and
+ * check the endpoints behind a tunnel or an SSH route again when it comes
+ * up or goes down.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backends/route.h"
 #include "core/cmd.h"
 #include "core/inventory.h"
 #include "plugins/vpn/vpn.h"
@@ -121,6 +123,16 @@ pane_vpn_ask(struct vpn_link *l, const char *realm, void *arg)
 	tui_ask(t, q, 0, pane_vpn_user, t);
 }
 
+/* An SSH route's session changed: the Overview's rows behind it look again. */
+static void
+pane_vpn_route_changed(void *arg)
+{
+	struct tui	*t = arg;
+
+	if (t->panes[0].type->reload != NULL && t->panes[0].loading == NULL)
+		t->panes[0].type->reload(t, &t->panes[0]);
+}
+
 /* At start: bring up the tunnels endpoints need and watch every one. */
 void
 pane_vpn_start(struct tui *t)
@@ -128,6 +140,7 @@ pane_vpn_start(struct tui *t)
 	struct vpn_link	*l;
 	size_t		 i;
 
+	route_set_changed(pane_vpn_route_changed, t);
 	if (t->env->inv == NULL || t->env->inv->nvpns == 0)
 		return;
 	vpn_set_ask(pane_vpn_ask, t);
@@ -146,6 +159,7 @@ pane_vpn_stop(struct tui *t)
 	struct vpn_link	*l;
 	size_t		 i;
 
+	route_set_changed(NULL, NULL);
 	vpn_set_ask(NULL, NULL);
 	for (i = 0; (l = vpn_link_at(i)) != NULL; i++)
 		vpn_link_unwatch(l, pane_vpn_changed, t);

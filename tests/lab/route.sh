@@ -149,4 +149,34 @@ sshd_start
 run status s3
 is "$rc" 0 "the sshd back: status s3 is up again"
 
+# The console: the Overview shows the route's loss at once and recovers.
+if command -v tmux >/dev/null && command -v ss >/dev/null; then
+	tsock="pt-route-$$"
+	tm() { tmux -L "$tsock" "$@"; }
+	wait_for() {	# wait_for PATTERN [SECONDS]
+		local i n=$(( ${2:-10} * 20 ))
+		for ((i = 0; i < n; i++)); do
+			tm capture-pane -p 2>/dev/null | grep -qE -- "$1" && return 0
+			sleep 0.05
+		done
+		tm capture-pane -p 2>/dev/null | grep . | sed 's/^/# /'
+		return 1
+	}
+	export PLATFORM_TUI_THEME_DIR="$top_srcdir/themes"
+	tm -f /dev/null new-session -d -x 200 -y 30 "$PT; sleep 30"
+	wait_for "s3 +main +gateway +s3 +up" 15
+	ok $? "console: S3 is up through the SSH route"
+	# The sshd's connection to us goes (the listener too): the session is lost.
+	sshd_stop
+	conn=$(ss -tnpH state established "( src $ADDR and sport = :$PORT )" 2>/dev/null |
+	    grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
+	[ -n "$conn" ] && kill $conn
+	wait_for "s3 .*via ssh jump: lost: .*\(retry in [0-9]+ s\)" 10
+	ok $? "console: the Overview says the route is lost and when it retries, at once"
+	sshd_start
+	wait_for "s3 +main +gateway +s3 +up" 40
+	ok $? "console: the route comes back by itself"
+	tm kill-server 2>/dev/null
+fi
+
 done_testing

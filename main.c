@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/route.h"
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "backends/ssh.h"
@@ -223,6 +224,8 @@ main(int argc, char **argv)
 	free(cause);
 	cause = NULL;
 	main_plugins(&env);
+	cmd_set_inventory_hook(route_setup);
+	cmd_inventory_loaded(&env);
 
 	if (output_parse_format(options_get("output"), &fmt) != 0)
 		fmt = OUTPUT_TABLE;
@@ -237,6 +240,7 @@ main(int argc, char **argv)
 		rc = CMD_EXIT_USAGE;
 	}
 
+	route_free_all();	/* its forwards go before the sessions they ride on */
 	ssh_free(env.ssh);
 	plugin_fini();
 	if (env.inv != NULL)

@@ -128,8 +128,11 @@ af_client_new(struct loop *loop, struct http *http, const struct inventory *inv,
 	if ((db = af_client_find_db(inv, svc)) != NULL) {
 		ep = &db->endpoints[0];
 		cl->db.name = xstrdup(db->name);
-		cl->db.host = xstrdup(ep->host);
-		cl->db.port = xstrdup(ep->port);
+		/* A route's local listener when there is one (via = ssh). */
+		cl->db.host = xstrdup(ep->connect_host != NULL ?
+		    ep->connect_host : ep->host);
+		cl->db.port = xstrdup(ep->connect_port != NULL ?
+		    ep->connect_port : ep->port);
 		cl->db.dbname = xstrdup(db->database != NULL ? db->database :
 		    (ep->path[0] == '/' ? ep->path + 1 : "airflow"));
 		cl->db.user = xstrdup(db->user != NULL ? db->user :

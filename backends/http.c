@@ -25,6 +25,7 @@
 #include "core/loop.h"
 #include "core/xmalloc.h"
 #include "backends/http.h"
+#include "backends/http-route.h"
 
 #define HTTP_USER_AGENT		"platform-tui/" PACKAGE_VERSION
 #define HTTP_CONNECT_TIMEOUT	10000	/* default connect timeout, ms */
@@ -342,7 +343,7 @@ http_req_report(struct http_req *req)
 {
 	struct http		*http = req->http;
 	struct http_result	 res;
-	char			*ctype = NULL;
+	char			*ctype = NULL, *why;
 
 	memset(&res, 0, sizeof res);
 	res.error = http_map_error(req->code);
@@ -356,6 +357,11 @@ http_req_report(struct http_req *req)
 			res.message = req->errbuf;
 		else
 			res.message = curl_easy_strerror(req->code);
+		if ((why = http_route_explain(req->easy)) != NULL) {
+			snprintf(req->errbuf, sizeof req->errbuf, "%s", why);
+			free(why);
+			res.message = req->errbuf;
+		}
 	} else
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ctype);
@@ -535,6 +541,7 @@ http_req_new(struct http *http, const char *url)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_header_fn);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
+	http_route_apply(easy);
 
 	TAILQ_INSERT_TAIL(&http->reqs, req, entry);
 	return (req);

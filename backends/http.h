@@ -64,4 +64,15 @@ void		 http_req_cancel(struct http_req *);	/* no callback; freed */
 
 const char	*http_error_string(enum http_error);
 
+/*
+ * Routes (backends/route.c): every request to HOST:PORT connects to
+ * TO_HOST:TO_PORT instead, URL and TLS name unchanged. Process-wide.
+ */
+void		 http_connect_to(const char *host, const char *port,
+		     const char *to_host, const char *to_port);
+void		 http_connect_to_clear(void);
+/* Why a route's connection (to IP:PORT) failed, or NULL; the caller frees. */
+typedef char *(*http_reason_fn)(const char *ip, long port);
+void		 http_set_route_reason(http_reason_fn);
+
 #endif

@@ -426,7 +426,28 @@ cmd_inventory(struct cmd *c)
 		free(cause);
 		return (-1);
 	}
+	cmd_inventory_loaded(env);
 	return (0);
+}
+
+static void	(*cmd_inventory_hook)(struct cmd_env *);
+
+/* The routes layer registers here; core does not link backends. */
+void
+cmd_set_inventory_hook(void (*hook)(struct cmd_env *))
+{
+	cmd_inventory_hook = hook;
+}
+
+/* Whoever loaded env->inv calls this; the hook runs once. */
+void
+cmd_inventory_loaded(struct cmd_env *env)
+{
+	if (env->inv == NULL || env->inv_hooked)
+		return;
+	env->inv_hooked = 1;
+	if (cmd_inventory_hook != NULL)
+		cmd_inventory_hook(env);
 }
 
 const char *

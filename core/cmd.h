@@ -63,6 +63,7 @@ struct cmd_env {
 	char		*audit_path;	/* NULL = no audit log (tests only) */
 	char		*plugin_dir;	/* extra external plugin directory, or NULL */
 	struct ssh	*ssh;		/* the SSH session pool, made on first use */
+	int		 inv_hooked;	/* the inventory hook has run */
 	/* Interactive front ends ask here; NULL means --yes is required. */
 	void		(*confirm)(struct cmd *, const char *question,
 			    void (*answer)(struct cmd *, int yes));
@@ -113,6 +114,9 @@ void		 cmd_error(struct cmd *, enum cmd_exit, const char *, ...)
 void		 cmd_message(struct cmd *, const char *, ...)
 		     __attribute__((format(printf, 2, 3)));
 int		 cmd_inventory(struct cmd *);	/* load env->inv; -1 and error set */
+/* Run once per environment after its inventory loads: routes are set up there. */
+void		 cmd_set_inventory_hook(void (*)(struct cmd_env *));
+void		 cmd_inventory_loaded(struct cmd_env *);
 char		*cmd_usage(const struct cmd_entry *);
 const char	*cmd_exit_name(enum cmd_exit);
 

@@ -1,6 +1,6 @@
 /*
- * The inventory's text: an INI-like list of [platform], [node NAME] and
- * [service NAME] sections. Parsing stops at the first mistake with a message
+ * The inventory's text: an INI-like list of [platform], [node NAME],
+ * [service NAME] and [vpn NAME] sections. Parsing stops at the first mistake with a message
  * that names the file, the line and the key, and never echoes a secret.
  */
 #include "config.h"
@@ -23,6 +23,7 @@ enum inv_section {
 	INV_SEC_PLATFORM,
 	INV_SEC_NODE,
 	INV_SEC_SERVICE,
+	INV_SEC_VPN,
 };
 
 /* Each kind of section and its keys; a key's index is its slot in seen[]. */
@@ -42,6 +43,8 @@ static const struct {
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
 	      "database", "timeout", "ca-file", "kubeconfig", "context",
 	      "namespace" } },
+	[INV_SEC_VPN] = { "vpn", "[vpn NAME]",
+	    { "type", "config", "management", "user", "secret", "interface" } },
 };
 
 /* A via or health line, applied once every endpoint of the service is known. */
@@ -167,7 +170,7 @@ inventory_parse_unknown(struct inv_parse *p, const char *key)
 		return (inventory_parse_error(p, key, "unknown key '%s' in [%s]"
 		    " (did you mean '%s'?)", key, p->secname, near));
 	}
-	for (other = INV_SEC_PLATFORM; other <= INV_SEC_SERVICE; other++) {
+	for (other = INV_SEC_PLATFORM; other <= INV_SEC_VPN; other++) {
 		if (other == p->sec ||
 		    inventory_parse_key_index(other, key) == -1)
 			continue;
@@ -386,6 +389,18 @@ inventory_parse_endpoint(struct inv_parse *p, const char *kdisp,
 	return (0);
 }
 
+/* [vpn NAME] keys: checked in inventory-vpn.c. */
+static int
+inventory_parse_vpn(struct inv_parse *p, const char *key, const char *value)
+{
+	char	*cause = NULL;
+
+	if (inventory_vpn_key(&p->inv->vpns[p->inv->nvpns - 1], key, value,
+	    &cause) != 0)
+		return (inventory_parse_cause(p, p->line, key, cause));
+	return (0);
+}
+
 /* [service NAME] keys; the node is looked up once the whole file is read. */
 static int
 inventory_parse_service(struct inv_parse *p, const char *key,
@@ -442,6 +457,17 @@ inventory_parse_end(struct inv_parse *p)
 	if (p->sec == INV_SEC_NODE) {
 		if (p->inv->nodes[p->inv->nnodes - 1].address == NULL)
 			missing = "address";
+	} else if (p->sec == INV_SEC_VPN) {
+		missing = inventory_vpn_missing(&p->inv->vpns[p->inv->nvpns - 1],
+		    p->seen[0]);
+		if (missing != NULL && strcmp(missing, "type") != 0) {
+			return (inventory_parse_error_at(p, p->secline, missing,
+			    "required in [%s] but missing (%s)", p->secname,
+			    strcmp(missing, "user") == 0 ? "secret is the user's"
+			    " password" : strcmp(missing, "config") == 0 ?
+			    "or management = SOCKET of a running openvpn" :
+			    "or config = PATH"));
+		}
 	} else if (p->sec == INV_SEC_SERVICE) {
 		s = &p->inv->services[p->inv->nservices - 1];
 		if (s->kind == NULL)
@@ -469,8 +495,23 @@ inventory_parse_add(struct inv_parse *p, enum inv_section sec,
 	struct inventory	*inv = p->inv;
 	struct inv_node		*n;
 	struct inv_service	*s;
+	struct inv_vpn		*v;
 	size_t			 i;
 
+	if (sec == INV_SEC_VPN) {
+		if (inventory_vpn(inv, name) != NULL) {
+			return (inventory_parse_error(p, NULL, "section '%s':"
+			    " duplicate vpn '%s' (first on line %d)",
+			    p->secname, name, inventory_vpn(inv, name)->line));
+		}
+		inv->vpns = xreallocarray(inv->vpns, inv->nvpns + 1,
+		    sizeof *inv->vpns);
+		v = &inv->vpns[inv->nvpns++];
+		memset(v, 0, sizeof *v);
+		v->name = xstrdup(name);
+		v->line = p->line;
+		return (0);
+	}
 	if (sec == INV_SEC_NODE) {
 		for (i = 0; i < inv->nnodes; i++) {
 			if (strcmp(inv->nodes[i].name, name) != 0)
@@ -542,13 +583,13 @@ inventory_parse_section(struct inv_parse *p, char *line)
 	p->secline = p->line;
 	memset(p->seen, 0, sizeof p->seen);
 
-	for (sec = INV_SEC_PLATFORM; sec <= INV_SEC_SERVICE; sec++) {
+	for (sec = INV_SEC_PLATFORM; sec <= INV_SEC_VPN; sec++) {
 		if (strcmp(type, inv_sections[sec].type) == 0)
 			break;
 	}
-	if (sec > INV_SEC_SERVICE) {
+	if (sec > INV_SEC_VPN) {
 		near = inventory_value_closest(type,
-		    &inv_sections[INV_SEC_PLATFORM].type, 3,
+		    &inv_sections[INV_SEC_PLATFORM].type, 4,
 		    sizeof inv_sections[0]);
 		if (near != NULL) {
 			return (inventory_parse_error(p, NULL, "section '%s':"
@@ -557,8 +598,8 @@ inventory_parse_section(struct inv_parse *p, char *line)
 			    *near == 'p' ? "" : " NAME"));
 		}
 		return (inventory_parse_error(p, NULL, "section '%s': unknown"
-		    " section type '%s' (expected [platform], [node NAME] or"
-		    " [service NAME])", p->secname, type));
+		    " section type '%s' (expected [platform], [node NAME],"
+		    " [service NAME] or [vpn NAME])", p->secname, type));
 	}
 	p->sec = sec;
 	if (sec == INV_SEC_PLATFORM) {
@@ -662,6 +703,8 @@ inventory_parse_key(struct inv_parse *p, char *line)
 			ret = inventory_parse_platform(p, key, value);
 		else if (p->sec == INV_SEC_NODE)
 			ret = inventory_parse_node(p, key, value);
+		else if (p->sec == INV_SEC_VPN)
+			ret = inventory_parse_vpn(p, key, value);
 		else
 			ret = inventory_parse_service(p, key, kdisp, name,
 			    value);
@@ -746,6 +789,18 @@ inventory_parse_gateway(struct inventory *inv)
 	return (NULL);
 }
 
+/* A VPN route's name, checked in inventory-vpn.c. */
+static int
+inventory_parse_check_vpn(struct inv_parse *p, struct inv_override *o,
+    const char **name)
+{
+	char	*cause = NULL;
+
+	if (inventory_vpn_route(p->inv, name, &cause) != 0)
+		return (inventory_parse_cause(p, o->line, o->key, cause));
+	return (0);
+}
+
 /* Apply a via or health line to its endpoints once its node is known. */
 static int
 inventory_parse_apply(struct inv_parse *p, struct inv_service *s,
@@ -767,6 +822,9 @@ inventory_parse_apply(struct inv_parse *p, struct inv_service *s,
 		if (inventory_parse_check_node(p, o->line, o->key, name) != 0)
 			return (-1);
 	}
+	if (o->is_via && o->via == INV_VIA_VPN &&
+	    inventory_parse_check_vpn(p, o, &name) != 0)
+		return (-1);
 	for (i = 0; i < s->nendpoints; i++) {
 		ep = &s->endpoints[i];
 		if (o->endpoint != NULL && strcmp(o->endpoint, ep->name) != 0)

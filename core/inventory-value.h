@@ -30,4 +30,12 @@ int	 inventory_value_via(const char *, enum inv_via *, char **name,
 const char *inventory_value_closest(const char *word, const char *const *words,
 	     size_t n, size_t stride);
 
+/* core/inventory-vpn.c: the [vpn NAME] section. */
+int	 inventory_vpn_key(struct inv_vpn *, const char *key, const char *value,
+	     char **cause);
+const char *inventory_vpn_missing(const struct inv_vpn *, int typeline);
+/* A via = vpn[:NAME]: *name becomes the [vpn] it means; -1 and *cause if none. */
+int	 inventory_vpn_route(const struct inventory *, const char **name,
+	     char **cause);
+
 #endif

@@ -103,6 +103,8 @@ inventory_free(struct inventory *inv)
 			free(ep->health);
 			free(ep->via_name);
 			free(ep->user);
+			free(ep->connect_host);
+			free(ep->connect_port);
 		}
 		free(s->endpoints);
 		free(s->name);
@@ -116,6 +118,15 @@ inventory_free(struct inventory *inv)
 		free(s->context);
 		free(s->namespace);
 	}
+	for (i = 0; i < inv->nvpns; i++) {
+		free(inv->vpns[i].name);
+		free(inv->vpns[i].config);
+		free(inv->vpns[i].management);
+		free(inv->vpns[i].user);
+		free(inv->vpns[i].secret);
+		free(inv->vpns[i].interface);
+	}
+	free(inv->vpns);
 	free(inv->nodes);
 	free(inv->services);
 	free(inv->path);
@@ -153,6 +164,19 @@ inventory_service(const struct inventory *inv, const char *name)
 	return (NULL);
 }
 
+/* Inventories are small: a linear search keeps the arrays plain. */
+const struct inv_vpn *
+inventory_vpn(const struct inventory *inv, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < inv->nvpns; i++) {
+		if (strcmp(inv->vpns[i].name, name) == 0)
+			return (&inv->vpns[i]);
+	}
+	return (NULL);
+}
+
 /* $PLATFORM_TUI_INVENTORY, else beside the config in $XDG_CONFIG_HOME. */
 char *
 inventory_default_path(void)
@@ -184,4 +208,11 @@ inventory_via_string(enum inv_via via)
 		return ("ssh");
 	}
 	return ("unknown");
+}
+
+/* The word the inventory uses for a VPN's type. */
+const char *
+inventory_vpn_type_string(enum inv_vpn_type type)
+{
+	return (type == INV_VPN_WIREGUARD ? "wireguard" : "openvpn");
 }

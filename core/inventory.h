@@ -13,6 +13,23 @@ enum inv_via {
 	INV_VIA_SSH,		/* forward through an SSH session to via_name */
 };
 
+enum inv_vpn_type {
+	INV_VPN_OPENVPN,
+	INV_VPN_WIREGUARD,
+};
+
+/* A [vpn NAME] section: a tunnel the console brings up or watches. */
+struct inv_vpn {
+	char		*name;
+	enum inv_vpn_type type;
+	char		*config;	/* client .ovpn, or wg-quick conf; or NULL */
+	char		*management;	/* OpenVPN management socket, or NULL: default */
+	char		*user;		/* auth-user-pass user, or NULL */
+	char		*secret;	/* its password as a reference, or NULL */
+	char		*interface;	/* WireGuard interface; NULL = the config's name */
+	int		 line;
+};
+
 struct inv_node {
 	char		*name;
 	char		*address;	/* private address (IP or host name) */
@@ -39,6 +56,8 @@ struct inv_endpoint {
 	char		*via_name;	/* gateway node or VPN name, or NULL */
 	int		 line;
 	char		*user;		/* user@ given in the URL, or NULL */
+	char		*connect_host;	/* a local route's address (set by routes), or NULL */
+	char		*connect_port;	/* its port; both NULL = connect to host:port */
 };
 
 struct inv_service {
@@ -71,6 +90,8 @@ struct inventory {
 	size_t		 nnodes;
 	struct inv_service *services;
 	size_t		 nservices;
+	struct inv_vpn	*vpns;
+	size_t		 nvpns;
 };
 
 /*
@@ -86,10 +107,14 @@ struct inventory	*inventory_parse(const char *path, const char *text, size_t len
 void			 inventory_free(struct inventory *);
 const struct inv_node	*inventory_node(const struct inventory *, const char *);
 const struct inv_service *inventory_service(const struct inventory *, const char *);
+const struct inv_vpn	*inventory_vpn(const struct inventory *, const char *);
 
 /* The inventory file to use: -i, then $PLATFORM_TUI_INVENTORY, config, XDG default. */
 char			*inventory_default_path(void);
 
 const char		*inventory_via_string(enum inv_via);
+const char		*inventory_vpn_type_string(enum inv_vpn_type);
+/* The WireGuard interface: given, or the config file's base name (caller frees). */
+char			*inventory_vpn_interface(const struct inv_vpn *);
 
 #endif

@@ -27,6 +27,7 @@ extern const struct plugin plugin_k3s;
 extern const struct plugin plugin_openvpn;
 extern const struct plugin plugin_nginx;
 extern const struct plugin plugin_deploy;
+extern const struct plugin plugin_vpn;
 extern const struct plugin plugin_node;
 
 /* Every built-in plugin, in the order their commands are listed in help. */
@@ -45,6 +46,7 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_openvpn,
 	&plugin_nginx,
 	&plugin_deploy,
+	&plugin_vpn,
 	&plugin_node,
 	NULL
 };

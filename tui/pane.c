@@ -436,7 +436,7 @@ pane_add_all(struct tui *t)
 {
 	static const struct pane_type *const types[] = {
 		&pane_overview, &pane_nodes, &pane_dags, &pane_spark, &pane_sql,
-		&pane_s3, &pane_deploy, &pane_result, NULL
+		&pane_s3, &pane_deploy, &pane_vpn, &pane_result, NULL
 	};
 	size_t	i;
 

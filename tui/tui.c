@@ -23,8 +23,10 @@
 #include "core/inventory.h"
 #include "core/loop.h"
 #include "core/options.h"
+#include "core/util.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
+#include "plugins/vpn/vpn.h"
 #include "tui/keys.h"
 #include "tui/tui.h"
 
@@ -284,6 +286,8 @@ tui_key(struct tui *t, int key)
 		t->dirty = 1;
 		return;
 	}
+	if (tui_ask_key(t, key))
+		return;
 	if (t->hostkeys != NULL) {
 		tui_hostkey_key(t, key);
 		return;
@@ -403,7 +407,7 @@ static void
 tui_draw_header(struct tui *t)
 {
 	const struct inventory	*inv = t->env->inv;
-	char			 clock[16], right[96];
+	char			 clock[16], right[256], vpn[160];
 	time_t			 now = time(NULL);
 	struct tm		 tm;
 	int			 x;
@@ -415,10 +419,11 @@ tui_draw_header(struct tui *t)
 	move(0, 1);
 	table_put_text("platform-tui  ", COLS - 2);
 	table_put_text(inv != NULL ? inv->name : "(no inventory)", COLS / 2);
-	snprintf(right, sizeof right, "%s%s  %s",
-	    t->env->flags & CMD_ENV_READ_ONLY ? "READ-ONLY  " : "", tui_reached(inv),
-	    clock);
-	x = COLS - (int)strlen(right) - 1;
+	vpn_header(vpn, sizeof vpn, theme_utf8());
+	snprintf(right, sizeof right, "%s%s%s%s  %s",
+	    t->env->flags & CMD_ENV_READ_ONLY ? "READ-ONLY  " : "", vpn,
+	    *vpn != '\0' ? "  " : "", tui_reached(inv), clock);
+	x = COLS - (int)util_width(right) - 1;
 	if (x > getcurx(stdscr) + 1)
 		mvaddstr(0, x, right);
 	attrset(A_NORMAL);
@@ -510,7 +515,9 @@ tui_draw(struct tui *t)
 	tui_draw_header(t);
 	tui_draw_tabs(t);
 	pane_draw(t, t->cur, 2, LINES - 4);
-	if (t->prompt.active)
+	if (t->ask.active)
+		tui_ask_draw(t, LINES - 2);
+	else if (t->prompt.active)
 		prompt_draw(&t->prompt, LINES - 2);
 	else if (t->message != NULL) {
 		attrset(theme_attr(t->message_role));
@@ -639,6 +646,7 @@ tui_setup(struct tui *t)
 	loop_timer_init(&t->clock, t->env->loop, tui_clock_cb, t);
 	loop_timer_start(&t->clock, (uint64_t)(60 - time(NULL) % 60) * 1000);
 	loop_timer_init(&t->refresh, t->env->loop, tui_refresh_cb, t);
+	pane_vpn_start(t);
 }
 
 static void
@@ -648,6 +656,8 @@ tui_teardown(struct tui *t)
 
 	if (t->running != NULL)
 		cmd_cancel(t->running);
+	pane_vpn_stop(t);
+	tui_ask_free(t);
 	loop_io_stop(&t->input);
 	loop_timer_stop(&t->clock);
 	loop_timer_stop(&t->refresh);

@@ -79,6 +79,15 @@ struct tui {
 
 	struct cmd		*confirming;
 	void			(*confirm_answer)(struct cmd *, int);
+	struct tui_ask {
+		int		 active;
+		char		*question;
+		int		 hidden;	/* drawn as stars */
+		char		 text[256];	/* wiped after each answer */
+		size_t		 len;
+		void		(*done)(const char *, void *);
+		void		*arg;
+	}			 ask;
 	struct tui_hostkey	*hostkeys;	/* SSH host key questions, first shown */
 };
 
@@ -120,6 +129,18 @@ extern const struct pane_type pane_result;
 /* tui/pane-dags.c: the Airflow panes (DAGs; Runs, Grid and Task log pushed from it) */
 extern const struct pane_type pane_dags;
 void		 pane_dags_register(void);
+
+/* tui/ask.c: a typed answer on the message line (hidden for passwords) */
+void		 tui_ask(struct tui *, const char *question, int hidden,
+		     void (*done)(const char *, void *), void *);
+int		 tui_ask_key(struct tui *, int key);
+void		 tui_ask_draw(struct tui *, int y);
+void		 tui_ask_free(struct tui *);
+
+/* tui/pane-vpn.c: the VPN pane and the links' header and start-up */
+extern const struct pane_type pane_vpn;
+void		 pane_vpn_start(struct tui *);
+void		 pane_vpn_stop(struct tui *);
 
 /* tui/tui-cmd.c */
 void		 tui_cmd_register(void);

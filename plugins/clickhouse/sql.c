@@ -83,12 +83,6 @@ sql_targets_get(struct cmd *c, struct sql_targets *t, char **cause)
 	t->urls = xcalloc(t->n, sizeof *t->urls);
 	for (i = 0; i < t->n; i++) {
 		ep = &svc->endpoints[i];
-		if (ep->via == INV_VIA_SSH) {
-			xasprintf(cause, "%s %s is reached through ssh:%s, which is not built yet",
-			    svc->name, ep->name, ep->via_name != NULL ? ep->via_name : "gateway");
-			sql_targets_free(t);
-			return (-1);
-		}
 		tg = &t->targets[i];
 		t->urls[i] = xprintf("%s://%s%s%s:%s", ep->scheme, strchr(ep->host, ':') ?
 		    "[" : "", ep->host, strchr(ep->host, ':') ? "]" : "", ep->port);

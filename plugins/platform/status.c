@@ -13,6 +13,7 @@
 #include "backends/http.h"
 #include "backends/kube.h"
 #include "backends/pg.h"
+#include "backends/route.h"
 #include "backends/tcp.h"
 #include "core/inventory.h"
 #include "core/loop.h"
@@ -66,11 +67,16 @@ status_report(struct status_probe *p, enum plugin_health h, const char *detail)
 	struct status_run	*run = p->run;
 	struct view		*v = run->cmd->view;
 	uint64_t		 now;
+	char			*why = NULL;
 
 	if (p->done)
 		return;
 	p->done = 1;
 	loop_timer_stop(&p->timer);
+	/* Through a route that is down, its reason says more than "refused". */
+	if ((h == PLUGIN_HEALTH_DOWN || h == PLUGIN_HEALTH_TIMEOUT) &&
+	    (why = route_failed(run->cmd->env, p->ep)) != NULL)
+		detail = why;
 	now = loop_now(run->cmd->env->loop);
 	view_set_text(v, p->row, COL_STATE, plugin_health_string(h));
 	if (h != PLUGIN_HEALTH_UNKNOWN)
@@ -81,6 +87,7 @@ status_report(struct status_probe *p, enum plugin_health h, const char *detail)
 	if (h != PLUGIN_HEALTH_UNKNOWN && (run->worst == PLUGIN_HEALTH_UNKNOWN ||
 	    h > run->worst))
 		run->worst = h;
+	free(why);
 	if (--run->pending == 0)
 		status_finish_run(run);
 }
@@ -262,9 +269,7 @@ status_probe_start(struct status_probe *p)
 	const char		*db;
 
 	p->start = loop_now(env->loop);
-	if (ep->via == INV_VIA_SSH) {
-		detail = xprintf("reached through ssh:%s: SSH forwarding is not built yet",
-		    ep->via_name != NULL ? ep->via_name : "gateway");
+	if ((detail = route_blocked(env, ep)) != NULL) {
 		status_report(p, PLUGIN_HEALTH_UNKNOWN, detail);
 		free(detail);
 		return;
@@ -306,8 +311,8 @@ status_probe_start(struct status_probe *p)
 		db = svc->database;
 		if (db == NULL && ep->path[0] == '/' && ep->path[1] != '\0')
 			db = ep->path + 1;
-		pp.host = ep->host;
-		pp.port = ep->port;
+		pp.host = ep->connect_host != NULL ? ep->connect_host : ep->host;
+		pp.port = ep->connect_port != NULL ? ep->connect_port : ep->port;
 		pp.dbname = db != NULL ? db : "postgres";
 		pp.user = svc->user != NULL ? svc->user : "postgres";
 		pp.password = secret;
@@ -315,8 +320,10 @@ status_probe_start(struct status_probe *p)
 		pp.timeout_ms = p->timeout_ms + 1000;
 		p->pg = pg_connect(env->loop, &pp, status_pg_connected, p);
 	} else
-		p->tcp = tcp_connect_start(env->loop, ep->host, ep->port, p->timeout_ms + 1000,
-		    status_tcp_done, p);
+		p->tcp = tcp_connect_start(env->loop,
+		    ep->connect_host != NULL ? ep->connect_host : ep->host,
+		    ep->connect_port != NULL ? ep->connect_port : ep->port,
+		    p->timeout_ms + 1000, status_tcp_done, p);
 	secret_free(secret);
 }
 

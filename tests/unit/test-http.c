@@ -566,6 +566,50 @@ test_reentry(void)
 	is_int(b.calls, 0, "and the other request was dropped silently");
 }
 
+static char *
+route_reason(const char *ip, long port)
+{
+	return (xprintf("route %s:%ld is down", ip, port));
+}
+
+/* Routes: a request to another name lands on our server; failures get a reason. */
+static void
+test_connect_to(struct http *http)
+{
+	struct outcome	 o = { 0 };
+	struct http_req	*req;
+	char		 port[16], *u;
+	int		 fd, dead;
+
+	snprintf(port, sizeof port, "%d", srv_port);
+	http_connect_to("db.internal", "8123", "127.0.0.1", port);
+	req = http_req_new(http, "http://db.internal:8123/hello");
+	http_req_start(req, outcome_cb, &o);
+	run_until(&o.done, 5000);
+	is_int(o.status, 200, "connect-to: a request to db.internal:8123 reached the server");
+	is_str(o.body, "hello world", "connect-to: its body");
+	outcome_free(&o);
+
+	/* A route whose listener is gone: the route's reason, not curl's. */
+	fd = listen_loopback(1, &dead);
+	close(fd);
+	snprintf(port, sizeof port, "%d", dead);
+	http_connect_to("gone.internal", "80", "127.0.0.1", port);
+	http_set_route_reason(route_reason);
+	u = xprintf("http://gone.internal/");
+	req = http_req_new(http, u);
+	free(u);
+	http_req_start(req, outcome_cb, &o);
+	run_until(&o.done, 5000);
+	is_int(o.error, HTTP_ERR_CONNECT, "connect-to: a dead route is a connect error");
+	u = xprintf("route 127.0.0.1:%d is down", dead);
+	is_str(o.message, u, "connect-to: with the route's reason");
+	free(u);
+	outcome_free(&o);
+	http_set_route_reason(NULL);
+	http_connect_to_clear();
+}
+
 int
 main(void)
 {
@@ -580,6 +624,7 @@ main(void)
 	test_errors(http);
 	test_concurrent(http);
 	test_auth(http);
+	test_connect_to(http);
 	is_str(http_error_string(HTTP_ERR_TIMEOUT), "timed out", "error strings");
 
 	/* http_free with a request in flight cancels it. */

@@ -101,7 +101,10 @@ static const char full[] =
     "[service kube]\n"
     "kind = kube\n"
     "node = analytics\n"					/* 45 */
-    "endpoint = https://airflow-webserver.orchestrator.svc\n";
+    "endpoint = https://airflow-webserver.orchestrator.svc\n"
+    "[vpn wg0]\n"
+    "type = wireguard\n"
+    "config = /etc/wireguard/wg0.conf\n";
 
 /* One file using every key: defaults, named endpoints, via overrides, IPv6. */
 static void
@@ -206,6 +209,78 @@ test_full(void)
 	is_str(inventory_via_string(INV_VIA_SSH), "ssh", "via string ssh");
 }
 
+/* [vpn NAME]: keys, defaults, what is required, and routes that name it. */
+static void
+test_vpn(void)
+{
+	struct inventory	*inv;
+	const struct inv_vpn	*v;
+	char			*ifname;
+
+	inv = parses(NODE "[vpn office]\ntype = openvpn\nconfig = /etc/o.ovpn\n"
+	    "management = /run/o.sock\nuser = me\nsecret = env:VPNPASS\n"
+	    "[vpn home]\ntype = wireguard\nconfig = /etc/wireguard/wgh.conf\n"
+	    SVC "endpoint = http://10.0.0.1\nvia = vpn\n"
+	    "[service t]\nkind = http\nnode = a\nendpoint = http://x\n"
+	    "via = vpn:home\n", "two VPNs");
+	if (inv != NULL) {
+		is_int(inv->nvpns, 2, "two [vpn] sections");
+		v = inventory_vpn(inv, "office");
+		ok(v != NULL && v->type == INV_VPN_OPENVPN, "openvpn type");
+		is_str(v->config, "/etc/o.ovpn", "config");
+		is_str(v->management, "/run/o.sock", "management");
+		is_str(v->user, "me", "user");
+		is_str(v->secret, "env:VPNPASS", "secret reference");
+		v = inventory_vpn(inv, "home");
+		ok(v != NULL && v->type == INV_VPN_WIREGUARD, "wireguard type");
+		ifname = inventory_vpn_interface(v);
+		is_str(ifname, "wgh", "interface from the config's name");
+		free(ifname);
+		is_str(inventory_service(inv, "s")->endpoints[0].via_name,
+		    "office", "via = vpn is the first [vpn]");
+		is_str(inventory_service(inv, "t")->endpoints[0].via_name,
+		    "home", "via = vpn:NAME");
+		inventory_free(inv);
+	}
+	inv = parses(NODE SVC "endpoint = http://x\nvia = vpn\n",
+	    "via = vpn without [vpn]: run outside the console");
+	if (inv != NULL) {
+		ok(inv->services[0].endpoints[0].via_name == NULL,
+		    "no VPN name");
+		inventory_free(inv);
+	}
+	fails(NODE SVC "endpoint = http://x\nvia = vpn:office\n", "t.conf:7:"
+	    " key 'via': vpn 'office' is not defined: add a [vpn office]"
+	    " section", "unknown VPN");
+	fails("[vpn office]\ntype = openvpn\nconfig = /o\n" NODE SVC
+	    "endpoint = http://x\nvia = vpn:ofice\n", "t.conf:10: key 'via':"
+	    " vpn 'ofice' is not defined (did you mean 'office'?)",
+	    "VPN near miss");
+	fails("[vpn o]\nconfig = /o\n", "t.conf:1: key 'type': required in"
+	    " [vpn o] but missing", "no type");
+	fails("[vpn o]\ntype = ipsec\n", "t.conf:2: key 'type': 'ipsec' is not"
+	    " a VPN type: use openvpn or wireguard", "bad type");
+	fails("[vpn o]\ntype = openvpn\n", "t.conf:1: key 'config': required"
+	    " in [vpn o] but missing (or management = SOCKET of a running"
+	    " openvpn)", "openvpn without config");
+	fails("[vpn o]\ntype = openvpn\nconfig = o.ovpn\n", "t.conf:3: key"
+	    " 'config': 'o.ovpn' is not an absolute path (start it with / or"
+	    " ~/)", "relative config");
+	fails("[vpn o]\ntype = openvpn\nconfig = /o\nsecret = env:P\n",
+	    "t.conf:1: key 'user': required in [vpn o] but missing (secret is"
+	    " the user's password)", "secret without user");
+	fails("[vpn o]\ntype = openvpn\nconfig = /o\nsecret = plain\n",
+	    "t.conf:4: key 'secret': secrets must be references: env:NAME,"
+	    " file:PATH or cmd:COMMAND", "secret must be a reference");
+	fails("[vpn o]\ntype = openvpn\nconfig = /o\n[vpn o]\n", "t.conf:4:"
+	    " section 'vpn o': duplicate vpn 'o' (first on line 1)",
+	    "duplicate VPN");
+	fails("[vpn w]\ntype = wireguard\ninterface = a-very-long-interface\n",
+	    "t.conf:3: key 'interface': 'a-very-long-interface' is not an"
+	    " interface name (up to 15 letters, digits, '.', '_' and '-')",
+	    "long interface name");
+}
+
 /* Lines, comments, headers and values before any key is looked at. */
 static void
 test_syntax(void)
@@ -248,7 +323,8 @@ test_syntax(void)
 	fails("[nodes a]\n", "t.conf:1: section 'nodes a': unknown section type"
 	    " 'nodes' (did you mean [node NAME]?)", "section type near miss");
 	fails("[host a]\n", "t.conf:1: section 'host a': unknown section type"
-	    " 'host' (expected [platform], [node NAME] or [service NAME])",
+	    " 'host' (expected [platform], [node NAME], [service NAME] or"
+	    " [vpn NAME])",
 	    "unknown section type");
 	fails("[node]\n", "t.conf:1: section 'node': a name is required:"
 	    " [node NAME]", "node without a name");
@@ -744,6 +820,7 @@ main(void)
 	}
 	test_full();
 	test_syntax();
+	test_vpn();
 	test_sizes();
 	test_keys();
 	test_values();

@@ -114,4 +114,19 @@ endpoint compute = http://$COMPUTE:9100
 endpoint analytics = http://$ANALYTICS:9100
 EOF
 	mv "$LAB/lab.conf.new" "$LAB/lab.conf"
+	write_inventory_ssh
+}
+
+# $LAB/lab-ssh.conf: the same platform reached as from outside, only through
+# the gateway's sshd: every service via ssh, the internal nodes by jump.
+write_inventory_ssh() {
+	(umask 022; awk '
+		NR == 1 { print "# platform-tui inventory of the local lab, reached only through"
+			  print "# the gateway over SSH (written by lab/lab up from lab.conf)."; next }
+		/^# Three nodes/ { next }
+		{ print }
+		/^\[service / { print "via = ssh" }
+		/^\[node (compute|analytics)\]/ { print "jump = gateway" }
+	' "$LAB/lab.conf" >"$LAB/lab-ssh.conf.new")
+	mv "$LAB/lab-ssh.conf.new" "$LAB/lab-ssh.conf"
 }

@@ -29,7 +29,8 @@ enum {
 	DEPLOY_A_DUMP,
 	DEPLOY_A_PACKAGES,
 	DEPLOY_A_PREV,		/* keep FILE.prev, make the directory */
-	DEPLOY_A_PUT,
+	DEPLOY_A_PUT,		/* to FILE.new */
+	DEPLOY_A_MOVE,		/* mv FILE.new FILE: rename(2), atomic */
 	DEPLOY_A_CHANGE,
 	DEPLOY_A_CHECK,
 	DEPLOY_A_STEP_DONE,
@@ -313,6 +314,7 @@ deploy_apply_done(int status, const char *out, size_t len, const char *msg,
 		[DEPLOY_A_TEST] = "test", [DEPLOY_A_MARK] = "pending marker",
 		[DEPLOY_A_DUMP] = "dump", [DEPLOY_A_PACKAGES] = "apt-get install",
 		[DEPLOY_A_PREV] = "keeping the previous file", [DEPLOY_A_PUT] = "put",
+		[DEPLOY_A_MOVE] = "rename into place",
 		[DEPLOY_A_CHANGE] = "change", [DEPLOY_A_CHECK] = "check",
 		[DEPLOY_A_HANDLER] = "handler", [DEPLOY_A_CLEAR] = "clearing the marker",
 	};
@@ -345,7 +347,7 @@ deploy_apply_done(int status, const char *out, size_t len, const char *msg,
 		return;
 	}
 	switch (run->phase) {
-	case DEPLOY_A_PUT:
+	case DEPLOY_A_MOVE:
 		run->file++;
 		run->phase = DEPLOY_A_PREV;
 		break;
@@ -581,10 +583,32 @@ deploy_apply_step(struct deploy_run *run)
 		run->phase = DEPLOY_A_CHANGE;
 		goto change;
 	case DEPLOY_A_PUT:
+		/*
+		 * SFTP v3 (OpenSSH) will not rename over a file, so the put
+		 * goes beside it and mv renames it in one rename(2): a reader
+		 * sees the old file or the new one, never none.
+		 */
 		fp = &sp->files[run->file];
-		deploy_conn_put(np->conn, fp->path, buf_str(&fp->want), fp->want.len,
+		dir = xprintf("%s.new", fp->path);
+		deploy_conn_put(np->conn, dir, buf_str(&fp->want), fp->want.len,
 		    fp->mode, run->opts.timeout_ms, deploy_apply_put_done, run);
+		free(dir);
 		return (1);
+	case DEPLOY_A_MOVE: {
+		struct buf b;
+
+		fp = &sp->files[run->file];
+		buf_init(&b);
+		buf_adds(&b, "mv -f ");
+		dir = xprintf("%s.new", fp->path);
+		deploy_conn_quote(&b, dir);
+		free(dir);
+		buf_adds(&b, " ");
+		deploy_conn_quote(&b, fp->path);
+		deploy_apply_exec(run, buf_str(&b));
+		buf_free(&b);
+		return (1);
+	}
 	case DEPLOY_A_CHANGE:
 	change:
 		if (sp->cmd_change != NULL) {

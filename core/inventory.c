@@ -84,6 +84,7 @@ inventory_free(struct inventory *inv)
 		free(inv->nodes[i].public_address);
 		free(inv->nodes[i].ssh_user);
 		free(inv->nodes[i].ssh_key);
+		free(inv->nodes[i].metrics);
 		for (j = 0; inv->nodes[i].roles[j] != NULL; j++)
 			free(inv->nodes[i].roles[j]);
 		free(inv->nodes[i].roles);

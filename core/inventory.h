@@ -21,6 +21,8 @@ struct inv_node {
 	int		 ssh_port;	/* 22 */
 	char		*ssh_key;	/* path, or NULL */
 	char		**roles;	/* NULL-terminated */
+	char		*metrics;	/* node-exporter or prometheus service for its figures, or NULL */
+	int		 metrics_line;	/* where metrics was given */
 	int		 line;		/* where it was defined */
 };
 

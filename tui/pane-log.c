@@ -18,6 +18,7 @@
 #include "core/view.h"
 #include "core/xmalloc.h"
 #include "tui/pane-airflow.h"
+#include "tui/pane-nodes.h"
 #include "tui/tui.h"
 
 #define PANE_LOG_MS	1500	/* while lines come */
@@ -47,8 +48,8 @@ pane_log_data(struct pane *p)
 	return (l);
 }
 
-/* An error line: drawn red, and where e and E jump. */
-static int
+/* An error line: drawn red, and where e and E jump (the node log's too). */
+int
 pane_log_is_error(const char *s)
 {
 	static const char *const words[] = { "error", "exception", "traceback", "failed",
@@ -186,7 +187,7 @@ pane_log_open(struct tui *t, const char *run, const char *task, const char *stat
 /* ------------------------------------------------------------ drawing */
 
 /* One line in rows of w cells: how many rows, drawing them from y when draw is set. */
-static int
+int
 pane_log_put(const char *s, int y, int w, int maxrows, int draw)
 {
 	struct buf	 b;
@@ -347,7 +348,7 @@ pane_log_here(struct cmd *c)
 }
 
 /* The next line (or previous) after the cursor that matches, round the end. */
-static int
+int
 pane_log_find(struct pane *p, int reverse, const char *text)
 {
 	struct table_model	*m = &p->table.model;

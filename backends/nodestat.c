@@ -1,0 +1,716 @@
+/*
+ * The node sampler: one per node, living as long as its user (the Nodes
+ * pane, node status, node watch). Each tick reads a few /proc files over
+ * the node's shared SSH session with SFTP, which is one channel opened once,
+ * so a sample costs a few packets and no process on the node; or it fetches
+ * node-exporter's text when the inventory names a metrics service. Mounts,
+ * kernel and disk use change slowly and are read less often; containers and
+ * units cost a process each and are listed every extras period only.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/http.h"
+#include "backends/nodestat.h"
+#include "backends/ssh.h"
+#include "core/buf.h"
+#include "core/loop.h"
+#include "core/xmalloc.h"
+
+#define NODESTAT_MOUNTS_MS	60000	/* mounts and kernel read again */
+#define NODESTAT_DISK_MS	10000	/* statvfs of every mount again */
+#define NODESTAT_FILE_MAX	(1024 * 1024)	/* a /proc file larger is cut */
+#define NODESTAT_OUT_MAX	(4 * 1024 * 1024)	/* docker or systemctl output */
+
+enum nodestat_file {
+	NODESTAT_STAT,
+	NODESTAT_MEMINFO,
+	NODESTAT_LOADAVG,
+	NODESTAT_NETDEV,
+	NODESTAT_UPTIME,
+	NODESTAT_MOUNTS,
+	NODESTAT_OSRELEASE,
+	NODESTAT_NFILES
+};
+
+static const char *const nodestat_paths[NODESTAT_NFILES] = {
+	"/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/net/dev",
+	"/proc/uptime", "/proc/mounts", "/proc/sys/kernel/osrelease",
+};
+
+struct nodestat_req {
+	struct nodestat		*ns;
+	int			 index;		/* a file, or NODESTAT_NFILES + mount */
+	int			 inflight;
+	struct ssh_xfer		*x;
+};
+
+/* A docker or systemctl listing on the node. */
+struct nodestat_extra {
+	struct nodestat		*ns;
+	int			 units;		/* 1: systemctl, 0: docker */
+	struct ssh_exec		*ex;
+	int			 inflight;
+	struct buf		 out;
+	struct buf		 err;
+	char			*why;		/* "no docker", an error, or NULL */
+	int			 have;		/* listed at least once */
+};
+
+struct nodestat {
+	struct loop		*loop;
+	char			*name;
+	struct ssh_session	*session;
+	struct http		*http;
+	char			*url;
+	char			*patterns;	/* unit patterns for systemctl */
+	nodestat_cb		 cb;
+	void			*arg;
+
+	int			 interval_ms;
+	int			 extras_ms;
+	int			 running;
+	struct loop_timer	 timer;
+	struct loop_timer	 extras_timer;
+
+	/* The sample being read. */
+	struct nodestat_sample	 next;
+	struct nodestat_req	 files[NODESTAT_NFILES];
+	struct nodestat_req	*vfs;		/* one per mount of disk */
+	size_t			 nvfs;
+	int			 pending;
+	char			*next_error;
+	struct http_req		*req;
+
+	struct nodestat_sample	 last;		/* the latest with figures */
+	int			 have_last;
+	uint64_t		 count;
+	char			*error;
+	struct nodestat_sample	 disk;		/* mounts with sizes, kernel */
+	uint64_t		 mounts_at;
+	uint64_t		 disk_at;
+
+	double			 hist[3][NODESTAT_HISTORY];
+	size_t			 hhead;		/* next slot */
+	size_t			 hcount;
+
+	struct nodestat_extra	 docker;
+	struct nodestat_extra	 units;
+	struct nodestat_container *conts;
+	size_t			 nconts;
+	struct nodestat_unit	*unitlist;
+	size_t			 nunits;
+};
+
+static void	nodestat_tick(void *);
+static void	nodestat_extras_tick(void *);
+
+/* Stand-ins for docker and systemctl in tests: a directory first on the remote PATH. */
+const char *
+nodestat_path_prefix(void)
+{
+	static char	 prefix[1100];
+	const char	*dir = getenv("PLATFORM_TUI_NODE_PATH");
+
+	if (dir == NULL || *dir == '\0' || strlen(dir) > 1000 ||
+	    strpbrk(dir, "'\\\n") != NULL)
+		return ("");
+	snprintf(prefix, sizeof prefix, "PATH='%s':\"$PATH\"; export PATH; ", dir);
+	return (prefix);
+}
+
+/* The units a node of these roles runs: the platform's, and one per role. */
+static char *
+nodestat_unit_patterns(const char *const *roles)
+{
+	static const char *const base[] = { "docker*", "containerd*", "k3s*",
+	    "wg-quick@*", "openvpn*", "ssh*", "postgresql*", "clickhouse*", NULL };
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; base[i] != NULL; i++)
+		buf_printf(&b, "%s'%s'", i ? " " : "", base[i]);
+	for (i = 0; roles != NULL && roles[i] != NULL; i++) {
+		if (*roles[i] == '\0' || strspn(roles[i], "abcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_") != strlen(roles[i]) || strlen(roles[i]) > 40)
+			continue;
+		buf_printf(&b, " '%s*'", roles[i]);
+	}
+	return (buf_steal(&b));
+}
+
+struct nodestat *
+nodestat_new(struct loop *loop, const struct nodestat_source *src, nodestat_cb cb,
+    void *arg)
+{
+	struct nodestat	*ns;
+	int		 i;
+
+	ns = xcalloc(1, sizeof *ns);
+	ns->loop = loop;
+	ns->name = xstrdup(src->name);
+	ns->session = src->session;
+	ns->http = src->http;
+	ns->url = src->url != NULL ? xstrdup(src->url) : NULL;
+	ns->patterns = nodestat_unit_patterns(src->roles);
+	ns->cb = cb;
+	ns->arg = arg;
+	ns->interval_ms = 1000;
+	ns->extras_ms = 15000;
+	loop_timer_init(&ns->timer, loop, nodestat_tick, ns);
+	loop_timer_init(&ns->extras_timer, loop, nodestat_extras_tick, ns);
+	for (i = 0; i < NODESTAT_NFILES; i++) {
+		ns->files[i].ns = ns;
+		ns->files[i].index = i;
+	}
+	ns->docker.ns = ns->units.ns = ns;
+	ns->units.units = 1;
+	buf_init(&ns->docker.out);
+	buf_init(&ns->docker.err);
+	buf_init(&ns->units.out);
+	buf_init(&ns->units.err);
+	return (ns);
+}
+
+/* Stop whatever is in flight: no callback comes after this. */
+static void
+nodestat_cancel(struct nodestat *ns)
+{
+	size_t	i;
+
+	for (i = 0; i < NODESTAT_NFILES; i++) {
+		if (ns->files[i].inflight && ns->files[i].x != NULL)
+			ssh_xfer_cancel(ns->files[i].x);
+		ns->files[i].inflight = 0;
+		ns->files[i].x = NULL;
+	}
+	for (i = 0; i < ns->nvfs; i++) {
+		if (ns->vfs[i].inflight && ns->vfs[i].x != NULL)
+			ssh_xfer_cancel(ns->vfs[i].x);
+	}
+	free(ns->vfs);
+	ns->vfs = NULL;
+	ns->nvfs = 0;
+	if (ns->req != NULL)
+		http_req_cancel(ns->req);
+	ns->req = NULL;
+	ns->pending = 0;
+	free(ns->next_error);
+	ns->next_error = NULL;
+	nodestat_sample_clear(&ns->next);
+}
+
+static void
+nodestat_extra_cancel(struct nodestat_extra *e)
+{
+	if (e->inflight && e->ex != NULL)
+		ssh_exec_cancel(e->ex);
+	e->inflight = 0;
+	e->ex = NULL;
+}
+
+static void
+nodestat_extra_clear(struct nodestat_extra *e)
+{
+	nodestat_extra_cancel(e);
+	buf_free(&e->out);
+	buf_free(&e->err);
+	free(e->why);
+	e->why = NULL;
+}
+
+void
+nodestat_free(struct nodestat *ns)
+{
+	if (ns == NULL)
+		return;
+	loop_timer_stop(&ns->timer);
+	loop_timer_stop(&ns->extras_timer);
+	nodestat_cancel(ns);
+	nodestat_extra_clear(&ns->docker);
+	nodestat_extra_clear(&ns->units);
+	nodestat_containers_free(ns->conts, ns->nconts);
+	nodestat_units_free(ns->unitlist, ns->nunits);
+	nodestat_sample_clear(&ns->last);
+	nodestat_sample_clear(&ns->disk);
+	free(ns->error);
+	free(ns->url);
+	free(ns->patterns);
+	free(ns->name);
+	free(ns);
+}
+
+void
+nodestat_set_interval(struct nodestat *ns, int ms)
+{
+	ns->interval_ms = ms < 100 ? 100 : ms;
+}
+
+void
+nodestat_set_extras(struct nodestat *ns, int ms)
+{
+	ns->extras_ms = ms;
+	if (ms <= 0)
+		loop_timer_stop(&ns->extras_timer);
+}
+
+void
+nodestat_start(struct nodestat *ns)
+{
+	if (ns->running)
+		return;
+	ns->running = 1;
+	nodestat_tick(ns);
+	if (ns->extras_ms > 0 && ns->session != NULL)
+		nodestat_extras_tick(ns);
+}
+
+void
+nodestat_stop(struct nodestat *ns)
+{
+	ns->running = 0;
+	loop_timer_stop(&ns->timer);
+	loop_timer_stop(&ns->extras_timer);
+}
+
+/* Sample now (the r key): the timer restarts from here. */
+void
+nodestat_refresh(struct nodestat *ns)
+{
+	loop_timer_stop(&ns->timer);
+	if (ns->pending == 0)
+		nodestat_tick(ns);
+	else if (ns->running)
+		loop_timer_start(&ns->timer, (uint64_t)ns->interval_ms);
+	if (ns->session != NULL && ns->extras_ms > 0) {
+		loop_timer_stop(&ns->extras_timer);
+		nodestat_extras_tick(ns);
+	}
+}
+
+/* ------------------------------------------------------------ one sample */
+
+static void
+nodestat_push(struct nodestat *ns, const struct nodestat_sample *s)
+{
+	ns->hist[NODESTAT_SERIES_CPU][ns->hhead] = s->busy != NULL && s->ncpus > 0 ?
+	    s->busy[0] : -1;
+	ns->hist[NODESTAT_SERIES_RX][ns->hhead] = s->rx_rate;
+	ns->hist[NODESTAT_SERIES_TX][ns->hhead] = s->tx_rate;
+	ns->hhead = (ns->hhead + 1) % NODESTAT_HISTORY;
+	if (ns->hcount < NODESTAT_HISTORY)
+		ns->hcount++;
+}
+
+/* Every answer of a sample is in: figures against the last, then tell. */
+static void
+nodestat_finish(struct nodestat *ns)
+{
+	struct nodestat_sample	*n = &ns->next;
+	size_t			 i;
+
+	free(ns->error);
+	ns->error = ns->next_error;
+	ns->next_error = NULL;
+	if (ns->url == NULL) {
+		/* statvfs answers went to the disk copy; every sample carries it. */
+		for (i = 0; i < ns->disk.nmounts; i++) {
+			if (ns->disk.mounts[i].total != 0)
+				ns->disk.have |= NODESTAT_HAVE_DISK;
+		}
+		nodestat_sample_copy_mounts(n, &ns->disk);
+	}
+	free(ns->vfs);
+	ns->vfs = NULL;
+	ns->nvfs = 0;
+	if (n->have & (NODESTAT_HAVE_CPU | NODESTAT_HAVE_MEM)) {
+		nodestat_sample_rates(n, ns->have_last ? &ns->last : NULL);
+		nodestat_sample_clear(&ns->last);
+		ns->last = *n;
+		memset(n, 0, sizeof *n);
+		ns->have_last = 1;
+		ns->count++;
+		nodestat_push(ns, &ns->last);
+	} else {
+		nodestat_sample_clear(n);
+		if (ns->error == NULL)
+			ns->error = xstrdup("the node sent no figures");
+	}
+	if (ns->running)
+		loop_timer_start(&ns->timer, (uint64_t)ns->interval_ms);
+	if (ns->cb != NULL)
+		ns->cb(ns, ns->arg);	/* last: it may free the sampler */
+}
+
+static void
+nodestat_fail(struct nodestat *ns, const char *what, const char *msg)
+{
+	if (ns->next_error == NULL)
+		xasprintf(&ns->next_error, "%s: %s", what, msg != NULL ? msg : "failed");
+}
+
+static void
+nodestat_statvfs_done(const struct ssh_statvfs *st, enum ssh_error error,
+    const char *msg, void *arg)
+{
+	struct nodestat_req	*r = arg;
+	struct nodestat		*ns = r->ns;
+	struct nodestat_mount	*m;
+	size_t			 i = (size_t)(r->index - NODESTAT_NFILES);
+
+	r->inflight = 0;
+	r->x = NULL;
+	if (i < ns->disk.nmounts) {
+		m = &ns->disk.mounts[i];
+		if (error == SSH_OK && st != NULL) {
+			m->total = st->total;
+			m->avail = st->avail;
+			m->used = st->free <= st->total ? st->total - st->free : 0;
+		} else
+			nodestat_fail(ns, m->path, msg != NULL ? msg : ssh_error_string(error));
+	}
+	if (--ns->pending == 0)
+		nodestat_finish(ns);
+}
+
+/* After /proc/mounts: statvfs of every real mount. */
+static void
+nodestat_statvfs_all(struct nodestat *ns)
+{
+	struct nodestat_req	*r;
+	struct ssh_xfer		*x;
+	size_t			 i;
+
+	ns->disk_at = loop_now(ns->loop);
+	ns->vfs = xcalloc(ns->disk.nmounts + 1, sizeof *ns->vfs);
+	ns->nvfs = ns->disk.nmounts;
+	for (i = 0; i < ns->nvfs; i++) {
+		r = &ns->vfs[i];
+		r->ns = ns;
+		r->index = NODESTAT_NFILES + (int)i;
+		r->inflight = 1;
+		ns->pending++;
+		x = ssh_sftp_statvfs(ns->session, ns->disk.mounts[i].path,
+		    ns->interval_ms * 5 + 5000, nodestat_statvfs_done, r);
+		if (r->inflight)
+			r->x = x;
+	}
+}
+
+static void
+nodestat_file_done(struct ssh_xfer *x, enum ssh_error error, const char *msg,
+    const char *data, size_t len, void *arg)
+{
+	struct nodestat_req	*r = arg;
+	struct nodestat		*ns = r->ns;
+	struct nodestat_sample	*n = &ns->next;
+	int			 bad = 0;
+
+	(void)x;
+	r->inflight = 0;
+	r->x = NULL;
+	if (error != SSH_OK)
+		nodestat_fail(ns, nodestat_paths[r->index], msg != NULL ? msg :
+		    ssh_error_string(error));
+	else {
+		switch (r->index) {
+		case NODESTAT_STAT:
+			bad = nodestat_parse_stat(n, data, len);
+			break;
+		case NODESTAT_MEMINFO:
+			bad = nodestat_parse_meminfo(n, data, len);
+			break;
+		case NODESTAT_LOADAVG:
+			bad = nodestat_parse_loadavg(n, data, len);
+			break;
+		case NODESTAT_NETDEV:
+			bad = nodestat_parse_netdev(n, data, len);
+			break;
+		case NODESTAT_UPTIME:
+			bad = nodestat_parse_uptime(n, data, len);
+			break;
+		case NODESTAT_MOUNTS:
+			nodestat_parse_mounts(&ns->disk, data, len);
+			ns->mounts_at = loop_now(ns->loop);
+			break;
+		case NODESTAT_OSRELEASE:
+			nodestat_parse_kernel(&ns->disk, data, len);
+			break;
+		}
+		if (bad)
+			nodestat_fail(ns, nodestat_paths[r->index], "not in the kernel's format");
+	}
+	if (r->index == NODESTAT_MOUNTS && error == SSH_OK)
+		ns->disk_at = 0;	/* new mounts: sizes now */
+	if (ns->pending == 1 && ns->vfs == NULL && ns->disk.nmounts != 0 &&
+	    error == SSH_OK && (ns->disk_at == 0 ||
+	    loop_now(ns->loop) - ns->disk_at >= NODESTAT_DISK_MS))
+		nodestat_statvfs_all(ns);
+	if (--ns->pending == 0)
+		nodestat_finish(ns);
+}
+
+static void
+nodestat_http_done(struct http_req *req, const struct http_result *res, void *arg)
+{
+	struct nodestat	*ns = arg;
+	char		*cause = NULL;
+	uint64_t	 at = ns->next.at;
+
+	(void)req;
+	ns->req = NULL;
+	ns->pending = 0;
+	if (res->error != HTTP_OK)
+		nodestat_fail(ns, ns->url, res->message != NULL ? res->message :
+		    http_error_string(res->error));
+	else if (res->status != 200)
+		xasprintf(&ns->next_error, "%s: HTTP %ld", ns->url, res->status);
+	else if (nodestat_parse_prom(&ns->next, buf_str(res->body), res->body->len,
+	    &cause) != 0) {
+		nodestat_fail(ns, ns->url, cause);
+		free(cause);
+	}
+	ns->next.at = at;
+	nodestat_finish(ns);
+}
+
+static void
+nodestat_tick(void *arg)
+{
+	struct nodestat	*ns = arg;
+	struct ssh_xfer	*x;
+	uint64_t	 now = loop_now(ns->loop);
+	int		 i, last;
+
+	if (ns->pending != 0)
+		return;
+	nodestat_sample_clear(&ns->next);
+	ns->next.at = now;
+	if (ns->url != NULL) {
+		ns->pending = 1;
+		ns->req = http_req_new(ns->http, ns->url);
+		http_req_timeout(ns->req, ns->interval_ms * 5 + 5000);
+		http_req_start(ns->req, nodestat_http_done, ns);
+		return;
+	}
+	last = ns->mounts_at == 0 || now - ns->mounts_at >= NODESTAT_MOUNTS_MS ?
+	    NODESTAT_NFILES : NODESTAT_MOUNTS;
+	/* All are counted before any is asked, so an answer at once cannot finish early. */
+	ns->pending = last + 1;
+	for (i = 0; i < last; i++) {
+		ns->files[i].inflight = 1;
+		x = ssh_sftp_get(ns->session, nodestat_paths[i], NODESTAT_FILE_MAX,
+		    ns->interval_ms * 5 + 5000, nodestat_file_done, &ns->files[i]);
+		if (ns->files[i].inflight)
+			ns->files[i].x = x;
+	}
+	/* Disk sizes due without new mounts: statvfs alongside. */
+	if (last == NODESTAT_MOUNTS && ns->disk.nmounts != 0 &&
+	    now - ns->disk_at >= NODESTAT_DISK_MS)
+		nodestat_statvfs_all(ns);
+	if (--ns->pending == 0)
+		nodestat_finish(ns);
+}
+
+/* ------------------------------------------------------------ containers and units */
+
+static void
+nodestat_extra_out(const char *data, size_t len, void *arg)
+{
+	struct nodestat_extra	*e = arg;
+
+	if (e->out.len + len <= NODESTAT_OUT_MAX)
+		buf_add(&e->out, data, len);
+}
+
+static void
+nodestat_extra_err(const char *data, size_t len, void *arg)
+{
+	struct nodestat_extra	*e = arg;
+
+	if (e->err.len + len <= 4096)
+		buf_add(&e->err, data, len);
+}
+
+/* Why there is no list: the tool is missing or has no daemon to ask. */
+static char *
+nodestat_extra_why(struct nodestat_extra *e, int status, const char *msg)
+{
+	const char	*err = buf_str(&e->err), *nl;
+
+	if (status < 0)
+		return (xstrdup(msg != NULL ? msg : "the command failed"));
+	if (status == 127 || strstr(err, "not found") != NULL)
+		return (xstrdup(e->units ? "no systemd" : "no docker"));
+	if (!e->units && strstr(err, "Cannot connect to the Docker daemon") != NULL)
+		return (xstrdup("no docker (the daemon is not running)"));
+	if (e->units && (strstr(err, "not been booted with systemd") != NULL ||
+	    strstr(err, "Failed to connect to bus") != NULL))
+		return (xstrdup("no systemd (not the init system)"));
+	if ((nl = strchr(err, '\n')) == NULL)
+		nl = err + strlen(err);
+	if (nl == err)
+		return (xprintf("exit status %d", status));
+	return (xstrndup(err, (size_t)(nl - err)));
+}
+
+static void
+nodestat_extra_done(struct ssh_exec *ex, int status, enum ssh_error error,
+    const char *msg, void *arg)
+{
+	struct nodestat_extra	*e = arg;
+	struct nodestat		*ns = e->ns;
+	char			*cause = NULL;
+	int			 rc;
+
+	(void)ex;
+	e->inflight = 0;
+	e->ex = NULL;
+	free(e->why);
+	e->why = NULL;
+	if (error != SSH_OK || status != 0)
+		e->why = nodestat_extra_why(e, error != SSH_OK ? -1 : status,
+		    msg != NULL ? msg : ssh_error_string(error));
+	else if (e->units) {
+		struct nodestat_unit	*u;
+		size_t			 n;
+
+		if ((rc = nodestat_parse_units(buf_str(&e->out), e->out.len, &u, &n,
+		    &cause)) == 0) {
+			nodestat_units_free(ns->unitlist, ns->nunits);
+			ns->unitlist = u;
+			ns->nunits = n;
+		}
+		e->why = cause;
+	} else {
+		struct nodestat_container	*c;
+		size_t				 n;
+
+		if ((rc = nodestat_parse_docker(buf_str(&e->out), e->out.len, &c, &n,
+		    &cause)) == 0) {
+			nodestat_containers_free(ns->conts, ns->nconts);
+			ns->conts = c;
+			ns->nconts = n;
+		}
+		e->why = cause;
+	}
+	if (e->why != NULL && e->units) {
+		nodestat_units_free(ns->unitlist, ns->nunits);
+		ns->unitlist = NULL;
+		ns->nunits = 0;
+	} else if (e->why != NULL) {
+		nodestat_containers_free(ns->conts, ns->nconts);
+		ns->conts = NULL;
+		ns->nconts = 0;
+	}
+	e->have = 1;
+	buf_reset(&e->out);
+	buf_reset(&e->err);
+	if (ns->cb != NULL)
+		ns->cb(ns, ns->arg);
+}
+
+static void
+nodestat_extra_start(struct nodestat *ns, struct nodestat_extra *e)
+{
+	const char	*pre = nodestat_path_prefix();
+	struct ssh_exec	*ex;
+	char		*cmd;
+
+	if (e->inflight)
+		return;
+	if (e->units)
+		cmd = xprintf("%ssystemctl list-units --all --no-pager --output=json %s"
+		    " 2>/dev/null || systemctl list-units --all --no-pager --plain"
+		    " --no-legend %s", pre, ns->patterns, ns->patterns);
+	else
+		cmd = xprintf("%sdocker ps -a --no-trunc --format '{{json .}}'", pre);
+	buf_reset(&e->out);
+	buf_reset(&e->err);
+	e->inflight = 1;
+	ex = ssh_exec_start(ns->session, cmd, 20000, nodestat_extra_out,
+	    nodestat_extra_err, nodestat_extra_done, e);
+	if (e->inflight)
+		e->ex = ex;
+	free(cmd);
+}
+
+static void
+nodestat_extras_tick(void *arg)
+{
+	struct nodestat	*ns = arg;
+
+	if (ns->session == NULL)
+		return;
+	nodestat_extra_start(ns, &ns->docker);
+	nodestat_extra_start(ns, &ns->units);
+	if (ns->running && ns->extras_ms > 0)
+		loop_timer_start(&ns->extras_timer, (uint64_t)ns->extras_ms);
+}
+
+/* ------------------------------------------------------------ what it knows */
+
+const char *
+nodestat_name(const struct nodestat *ns)
+{
+	return (ns->name);
+}
+
+struct ssh_session *
+nodestat_session(const struct nodestat *ns)
+{
+	return (ns->session);
+}
+
+const struct nodestat_sample *
+nodestat_last(const struct nodestat *ns)
+{
+	return (ns->have_last ? &ns->last : NULL);
+}
+
+uint64_t
+nodestat_count(const struct nodestat *ns)
+{
+	return (ns->count);
+}
+
+const char *
+nodestat_error(const struct nodestat *ns)
+{
+	return (ns->error);
+}
+
+size_t
+nodestat_history(const struct nodestat *ns, int series, double *out, size_t n)
+{
+	size_t	i, have = ns->hcount < n ? ns->hcount : n, start;
+
+	if (series < 0 || series > 2)
+		return (0);
+	start = (ns->hhead + NODESTAT_HISTORY - have) % NODESTAT_HISTORY;
+	for (i = 0; i < have; i++)
+		out[i] = ns->hist[series][(start + i) % NODESTAT_HISTORY];
+	return (have);
+}
+
+const struct nodestat_container *
+nodestat_containers(const struct nodestat *ns, size_t *n, const char **why)
+{
+	*n = ns->nconts;
+	*why = ns->docker.why != NULL ? ns->docker.why :
+	    !ns->docker.have ? (ns->session == NULL ? "no SSH session" : "listing...") : NULL;
+	return (ns->conts);
+}
+
+const struct nodestat_unit *
+nodestat_units(const struct nodestat *ns, size_t *n, const char **why)
+{
+	*n = ns->nunits;
+	*why = ns->units.why != NULL ? ns->units.why :
+	    !ns->units.have ? (ns->session == NULL ? "no SSH session" : "listing...") : NULL;
+	return (ns->unitlist);
+}

@@ -47,6 +47,10 @@ list-units)
 	echo '[{"unit":"ssh.service","load":"loaded","active":"active","sub":"running","description":"OpenBSD Secure Shell server"},{"unit":"wg-quick@wg0.service","load":"loaded","active":"failed","sub":"failed","description":"WireGuard via wg-quick(8) for wg0"}]'
 	;;
 restart)
+	case "$2" in ssh.service|wg-quick@wg0.service) ;; *)
+		echo "Failed to restart $2: Unit $2 not found." >&2
+		exit 5 ;;
+	esac
 	echo "systemctl restart $2" >>"$d/calls.log"
 	;;
 *)	echo "systemctl stand-in: $*" >&2; exit 2 ;;

@@ -88,6 +88,7 @@ struct nodestat {
 	struct nodestat_sample	 last;		/* the latest with figures */
 	int			 have_last;
 	uint64_t		 count;
+	uint64_t		 spent_ms;	/* from asking to the last answer, summed */
 	char			*error;
 	struct nodestat_sample	 disk;		/* mounts with sizes, kernel */
 	uint64_t		 mounts_at;
@@ -334,6 +335,7 @@ nodestat_finish(struct nodestat *ns)
 		memset(n, 0, sizeof *n);
 		ns->have_last = 1;
 		ns->count++;
+		ns->spent_ms += loop_now(ns->loop) - ns->last.at;
 		nodestat_push(ns, &ns->last);
 	} else {
 		nodestat_sample_clear(n);
@@ -676,6 +678,12 @@ uint64_t
 nodestat_count(const struct nodestat *ns)
 {
 	return (ns->count);
+}
+
+uint64_t
+nodestat_mean_ms(const struct nodestat *ns)
+{
+	return (ns->count != 0 ? ns->spent_ms / ns->count : 0);
 }
 
 const char *

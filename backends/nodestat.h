@@ -140,6 +140,7 @@ struct ssh_session *nodestat_session(const struct nodestat *);
 /* The latest sample with figures, or NULL before the first. */
 const struct nodestat_sample *nodestat_last(const struct nodestat *);
 uint64_t	 nodestat_count(const struct nodestat *);	/* samples taken */
+uint64_t	 nodestat_mean_ms(const struct nodestat *);	/* ask to answer, on average */
 /* Why the last sample failed, or NULL. */
 const char	*nodestat_error(const struct nodestat *);
 /* History, oldest first, into out[0..n): how many were filled. */

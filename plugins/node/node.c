@@ -326,12 +326,13 @@ node_watch_view(struct node_run *run)
 	view_add_column(v, "bytes_in", VIEW_NUMBER);
 	view_add_column(v, "bytes_out", VIEW_NUMBER);
 	view_add_column(v, "seconds", VIEW_NUMBER);
+	view_add_column(v, "ms_per_sample", VIEW_NUMBER);
 	view_add_column(v, "error", VIEW_TEXT);
 	for (i = 0; i < run->n; i++) {
 		row = view_add_row(v);
 		view_set_text(v, row, 0, run->nodes[i].node->name);
 		if (run->nodes[i].ns == NULL) {
-			view_set_text(v, row, 5, run->nodes[i].error);
+			view_set_text(v, row, 6, run->nodes[i].error);
 			continue;
 		}
 		view_set_num(v, row, 1, (int64_t)nodestat_count(run->nodes[i].ns));
@@ -341,8 +342,9 @@ node_watch_view(struct node_run *run)
 		}
 		view_set_num(v, row, 4, (int64_t)((loop_now(run->cmd->env->loop) -
 		    run->started) / 1000));
+		view_set_num(v, row, 5, (int64_t)nodestat_mean_ms(run->nodes[i].ns));
 		if (nodestat_error(run->nodes[i].ns) != NULL)
-			view_set_text(v, row, 5, nodestat_error(run->nodes[i].ns));
+			view_set_text(v, row, 6, nodestat_error(run->nodes[i].ns));
 	}
 	return (v);
 }

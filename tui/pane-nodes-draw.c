@@ -231,7 +231,7 @@ pane_nodes_draw_node(struct pane_nodes_node *n, int y, int selected)
 	}
 	if (s == NULL || n->ns == NULL)
 		return;
-	sw = (COLS - x) / 6;
+	sw = (COLS - x) / (COLS < 120 ? 9 : 6);
 	if (sw > 30)
 		sw = 30;
 	if (sw >= 5) {
@@ -246,10 +246,10 @@ pane_nodes_draw_node(struct pane_nodes_node *n, int y, int selected)
 	pane_nodes_bytes(a, sizeof a, s->rx_rate);
 	pane_nodes_bytes(b, sizeof b, s->tx_rate);
 	m = nodestat_sample_fullest(s);
-	snprintf(line, sizeof line, "load %.2f %.2f %.2f  disk %s %d%%  rx %s/s tx %s/s",
-	    s->load[0], s->load[1], s->load[2], m != NULL ? m->path : "-",
+	snprintf(line, sizeof line, "rx %s/s tx %s/s  load %.2f %.2f %.2f  disk %s %d%%",
+	    a, b, s->load[0], s->load[1], s->load[2], m != NULL ? m->path : "-",
 	    m != NULL && m->used + m->avail > 0 ? (int)((m->used * 100 + m->used + m->avail - 1) /
-	    (m->used + m->avail)) : 0, a, b);
+	    (m->used + m->avail)) : 0);
 	attrset(A_NORMAL);
 	x += table_put_text_at(y + 1, x, line, COLS - x - 1);
 	if (s->have & NODESTAT_HAVE_UPTIME) {
@@ -302,10 +302,10 @@ pane_nodes_draw_detail(struct tui *t, struct pane *p, int y, int h)
 	const struct nodestat_sample	*s;
 	const struct nodestat_mount	*mt;
 	const struct nodestat_if	*ifp;
-	char				 state[256], a[48], b[48], c[48], text[192];
+	char				 state[256], a[48], b[48], text[192];
 	enum theme_role			 role;
-	size_t				 i, cols, ncores;
-	int				 line = y, cw, x, end = y + h;
+	size_t				 i, j, cols, ncores;
+	int				 line = y, cw, ix, end = y + h;
 
 	(void)t;
 	if (pn->node >= pn->n)
@@ -359,35 +359,35 @@ pane_nodes_draw_detail(struct tui *t, struct pane *p, int y, int h)
 	snprintf(text, sizeof text, "%s/%s", a, b);
 	pane_nodes_meter(line++, COLS / 2, COLS / 2 - 1, "Swp", s->swap_total > 0 ?
 	    (double)(s->swap_total - s->swap_free) / (double)s->swap_total : 0, text);
-	/* Mounts on the left, interfaces on the right. */
+	/* Mounts on the left, interfaces on the right; one under the other if narrow. */
+	ix = COLS >= 52 + 34 ? 52 : 1;
 	attrset(theme_attr(THEME_TITLE));
 	mvprintw(line, 1, "%-20s %-6s %7s %7s %4s", "MOUNT", "TYPE", "USED", "SIZE", "USE%");
-	mvprintw(line, COLS / 2, "%-12s %9s %9s", "IFACE", "RX/s", "TX/s");
 	attrset(A_NORMAL);
-	line++;
-	for (i = 0; line + (int)i < end - 4 && (i < s->nmounts || i < s->nifs); i++) {
-		if (i < s->nmounts) {
-			mt = &s->mounts[i];
-			pane_nodes_bytes(a, sizeof a, (double)mt->used);
-			pane_nodes_bytes(b, sizeof b, (double)mt->total);
-			move(line + (int)i, 1);
-			x = table_put_text(mt->path, 20);
-			mvprintw(line + (int)i, 1 + 21, "%-6.6s %7s %7s %3d%%", mt->type, a, b,
-			    mt->used + mt->avail > 0 ? (int)((mt->used * 100 + mt->used +
-			    mt->avail - 1) / (mt->used + mt->avail)) : 0);
-			(void)x;
-		}
-		if (i < s->nifs && COLS / 2 + 34 < COLS) {
-			ifp = &s->ifs[i];
-			pane_nodes_bytes(a, sizeof a, ifp->rx_rate);
-			pane_nodes_bytes(b, sizeof b, ifp->tx_rate);
-			move(line + (int)i, COLS / 2);
-			table_put_text(ifp->name, 12);
-			snprintf(c, sizeof c, "%s", b);
-			mvprintw(line + (int)i, COLS / 2 + 13, "%7s/s %7s/s", a, c);
-		}
+	for (i = 0; i < s->nmounts && line + 1 + (int)i < end - 4; i++) {
+		mt = &s->mounts[i];
+		pane_nodes_bytes(a, sizeof a, (double)mt->used);
+		pane_nodes_bytes(b, sizeof b, (double)mt->total);
+		move(line + 1 + (int)i, 1);
+		table_put_text(mt->path, 20);
+		mvprintw(line + 1 + (int)i, 22, "%-6.6s %7s %7s %3d%%", mt->type, a, b,
+		    mt->used + mt->avail > 0 ? (int)((mt->used * 100 + mt->used +
+		    mt->avail - 1) / (mt->used + mt->avail)) : 0);
 	}
-	line += (int)i + 1;
+	if (ix == 1)
+		line += (int)i + 1;
+	attrset(theme_attr(THEME_TITLE));
+	mvprintw(line, ix, "%-12s %9s %9s", "IFACE", "RX/s", "TX/s");
+	attrset(A_NORMAL);
+	for (j = 0; j < s->nifs && line + 1 + (int)j < end - 4; j++) {
+		ifp = &s->ifs[j];
+		pane_nodes_bytes(a, sizeof a, ifp->rx_rate);
+		pane_nodes_bytes(b, sizeof b, ifp->tx_rate);
+		move(line + 1 + (int)j, ix);
+		table_put_text(ifp->name, 12);
+		mvprintw(line + 1 + (int)j, ix + 13, "%7s/s %7s/s", a, b);
+	}
+	line += (int)(ix == 1 || j > i ? j : i) + 2;
 table:
 	if (line < end - 1)
 		table_draw(&p->table, line, 0, end - line, COLS);

@@ -109,7 +109,7 @@ for _ in $(seq 100); do
 done
 is "$(count '^ ready ')" 4 "four sessions ready"
 is "$(count 'CPU\[.*%\] Mem\[.*\] Swp\[')" 4 "four rows of CPU, memory and swap meters"
-like "$(screen)" "load [0-9.]+ [0-9.]+ [0-9.]+  disk / [0-9]+%  rx [0-9.]+[BKMG]/s" \
+like "$(screen)" "rx [0-9.]+[BKMG]/s tx [0-9.]+[BKMG]/s  load [0-9.]+ [0-9.]+ [0-9.]+  disk / [0-9]+%" \
 	"load, the fullest mount and the network rates"
 like "$(screen)" "up [0-9]+[dh][0-9]+[hm]  $(cat /proc/sys/kernel/osrelease)" "uptime and kernel"
 

@@ -278,7 +278,20 @@ nodestat_stop(struct nodestat *ns)
 	loop_timer_stop(&ns->extras_timer);
 }
 
-/* Sample now (the r key): the timer restarts from here. */
+/* Sample now, not at the next tick: the timer restarts from here. */
+void
+nodestat_sample_now(struct nodestat *ns)
+{
+	if (!ns->running)
+		return;
+	loop_timer_stop(&ns->timer);
+	if (ns->pending == 0)
+		nodestat_tick(ns);
+	else
+		loop_timer_start(&ns->timer, (uint64_t)ns->interval_ms);
+}
+
+/* The r key: figures, containers and units now. */
 void
 nodestat_refresh(struct nodestat *ns)
 {

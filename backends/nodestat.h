@@ -135,6 +135,7 @@ void		 nodestat_set_extras(struct nodestat *, int ms);
 void		 nodestat_start(struct nodestat *);
 void		 nodestat_stop(struct nodestat *);
 void		 nodestat_refresh(struct nodestat *);	/* sample now, extras too */
+void		 nodestat_sample_now(struct nodestat *);	/* figures only */
 const char	*nodestat_name(const struct nodestat *);
 struct ssh_session *nodestat_session(const struct nodestat *);
 /* The latest sample with figures, or NULL before the first. */

@@ -26,6 +26,7 @@
 
 #define PANE_NODES_LOG_LINES	200	/* of history when a log opens */
 #define PANE_NODES_LOG_MAX	100000	/* lines kept; later ones are dropped */
+#define PANE_NODES_HIDDEN_MS	5000	/* sampling while no node pane shows */
 
 static struct pane_nodes	*pane_nodes_self;
 
@@ -111,13 +112,14 @@ pane_nodes_sampled(struct nodestat *ns, void *arg)
 	struct tui		*t = tui_self;
 	size_t			 i = (size_t)((struct pane_nodes_node *)arg - pn->nodes);
 
-	(void)ns;
 	if (t == NULL)
 		return;
 	if (t->cur == &pn->detail && i == pn->node)
 		pane_nodes_detail_build(t);
 	if (t->cur == &pn->detail || t->cur->type == &pane_nodes || t->cur == &pn->log)
 		t->dirty = 1;
+	else	/* nobody looks: keep the history going, slower */
+		nodestat_set_interval(ns, PANE_NODES_HIDDEN_MS);
 }
 
 /* The SSH pool's state changes (lost, back) show at once, not at the next sample. */
@@ -175,9 +177,21 @@ pane_nodes_start(struct tui *t, struct pane *p)
 	pane_set_view(t, p, v);
 }
 
+/* Shown again: back to a sample a second, and one now. */
 static void
 pane_nodes_show(struct tui *t, struct pane *p)
 {
+	struct pane_nodes	*pn = pane_nodes_get();
+	size_t			 i;
+
+	if (pn->started) {
+		for (i = 0; i < pn->n; i++) {
+			if (pn->nodes[i].ns == NULL)
+				continue;
+			nodestat_set_interval(pn->nodes[i].ns, 1000);
+			nodestat_sample_now(pn->nodes[i].ns);
+		}
+	}
 	pane_nodes_start(t, p);
 }
 

@@ -166,21 +166,43 @@ node_one_hopeless(struct node_one *o)
 	    ssh_session_state(ss) == SSH_STATE_BACKOFF);
 }
 
+/* A node is done: the run ends from the loop, not inside an SSH callback. */
+static void
+node_one_done(struct node_one *o)
+{
+	struct node_run	*run = o->run;
+
+	if (o->done)
+		return;
+	o->done = 1;
+	nodestat_stop(o->ns);
+	if (--run->left == 0)
+		loop_timer_start(&run->deadline, 0);
+}
+
 static void
 node_status_sampled(struct nodestat *ns, void *arg)
 {
 	struct node_one	*o = arg;
-	struct node_run	*run = o->run;
 
 	(void)ns;
-	if (o->done || run->watch)
+	if (o->done || o->run->watch)
 		return;
-	if (nodestat_count(o->ns) >= run->want || node_one_hopeless(o)) {
-		o->done = 1;
-		nodestat_stop(o->ns);
-		if (--run->left == 0)
-			node_run_end(run);
-	}
+	if (nodestat_count(o->ns) >= o->run->want || node_one_hopeless(o))
+		node_one_done(o);
+}
+
+/* A session that failed (or was lost) before its first sample: no need to wait. */
+static void
+node_status_state(struct ssh_session *ss, enum ssh_state st, void *arg)
+{
+	struct node_one	*o = arg;
+
+	(void)ss;
+	if (o->run->watch || o->done || nodestat_last(o->ns) != NULL)
+		return;
+	if (st == SSH_STATE_FAILED || st == SSH_STATE_BACKOFF)
+		node_one_done(o);
 }
 
 static void
@@ -197,6 +219,9 @@ node_run_free(struct node_run *run)
 	loop_timer_stop(&run->deadline);
 	loop_timer_stop(&run->watch_end);
 	for (i = 0; i < run->n; i++) {
+		if (run->nodes[i].ns != NULL && nodestat_session(run->nodes[i].ns) != NULL)
+			ssh_session_unwatch(nodestat_session(run->nodes[i].ns),
+			    node_status_state, &run->nodes[i]);
 		nodestat_free(run->nodes[i].ns);
 		free(run->nodes[i].error);
 	}
@@ -434,6 +459,8 @@ node_status_exec(struct cmd *c)
 			continue;
 		}
 		nodestat_set_extras(o->ns, 0);
+		if (nodestat_session(o->ns) != NULL)
+			ssh_session_watch(nodestat_session(o->ns), node_status_state, o);
 	}
 	c->state = run;
 	c->cancel = node_status_cancel;

@@ -501,6 +501,20 @@ nodestat_sample_rates(struct nodestat_sample *cur, const struct nodestat_sample 
 	cur->rx_rate = cur->tx_rate = -1;
 	if (prev == NULL)
 		return;
+	/* The same counters again (Prometheus has not scraped since): the same rates. */
+	if (cur->ncpus > 0 && cur->ncpus == prev->ncpus && prev->busy != NULL &&
+	    cur->cpus[0].total == prev->cpus[0].total) {
+		memcpy(cur->busy, prev->busy, cur->ncpus * sizeof *cur->busy);
+		cur->rx_rate = prev->rx_rate;
+		cur->tx_rate = prev->tx_rate;
+		for (i = 0; i < cur->nifs && i < prev->nifs; i++) {
+			if (strcmp(cur->ifs[i].name, prev->ifs[i].name) == 0) {
+				cur->ifs[i].rx_rate = prev->ifs[i].rx_rate;
+				cur->ifs[i].tx_rate = prev->ifs[i].tx_rate;
+			}
+		}
+		return;
+	}
 	for (i = 0; i < cur->ncpus && i < prev->ncpus; i++) {
 		if (cur->cpus[i].total <= prev->cpus[i].total ||
 		    cur->cpus[i].busy < prev->cpus[i].busy)

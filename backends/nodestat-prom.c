@@ -277,8 +277,12 @@ prom_sample(struct prom_state *st, const struct prom_line *l)
 	else if (strcmp(n, "memory_MemTotal_bytes") == 0 && prom_count(l->value, &v) == 0) {
 		s->mem_total = v;
 		s->have |= NODESTAT_HAVE_MEM;
-	} else if (strcmp(n, "memory_MemAvailable_bytes") == 0 && prom_count(l->value, &v) == 0)
+	} else if (strcmp(n, "memory_MemAvailable_bytes") == 0 && prom_count(l->value, &v) == 0) {
 		s->mem_avail = v;
+		st->have_avail = 1;
+	} else if ((strcmp(n, "memory_Buffers_bytes") == 0 ||
+	    strcmp(n, "memory_Cached_bytes") == 0) && prom_count(l->value, &v) == 0)
+		st->cache = st->cache + v < st->cache ? UINT64_MAX : st->cache + v;
 	else if (strcmp(n, "memory_MemFree_bytes") == 0 && prom_count(l->value, &v) == 0)
 		s->mem_free = v;
 	else if (strcmp(n, "memory_SwapTotal_bytes") == 0 && prom_count(l->value, &v) == 0)

@@ -69,6 +69,13 @@ is "$rc" 0 "node status from node-exporter"
 is "$(json 'j[1]["mem_total"]')" "$memtotal" "MemTotal from node_memory_MemTotal_bytes"
 is "$(json 'j[0]["kernel"]')" "$kernel" "kernel from node_uname_info"
 is "$(json 'j[2]["cores"]')" "$cores" "cores from node_cpu_seconds_total"
+used=$(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print (t - a) * 1024 }' /proc/meminfo)
+ok "$(json "0 if 0.5 < j[0]['mem_used'] / $used < 2 else 1")" "memory used near /proc's (MemTotal - MemAvailable)"
+sed 's/^metrics = node-exporter$/metrics = prometheus/' "$T/metrics.conf" >"$T/prom.conf"
+run -i "$T/prom.conf" -o json node status
+is "$rc" 0 "node status from Prometheus (/federate of each node's instance)"
+is "$(json 'j[1]["mem_total"]')" "$memtotal" "MemTotal through Prometheus"
+is "$(json 'j[2]["kernel"]')" "$kernel" "kernel through Prometheus"
 sed 's/^metrics = node-exporter$/metrics = airflow/' "$T/metrics.conf" >"$T/badmetrics.conf"
 run -i "$T/badmetrics.conf" node status
 is "$rc" 2 "metrics naming a service of another kind is refused"

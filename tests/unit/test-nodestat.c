@@ -111,6 +111,20 @@ test_proc(void)
 	ok(t.busy[0] > 49.9 && t.busy[0] < 50.1, "CPU 50%% from deltas");
 	ok(t.rx_rate > 999 && t.rx_rate < 1001, "rx 1000 B/s on eth0 (lo left out)");
 	ok(t.tx_rate == 0, "tx 0 B/s");
+	/* The same counters a second later (a scrape not yet taken): the same rates. */
+	{
+		struct nodestat_sample	u;
+
+		memset(&u, 0, sizeof u);
+		u.at = 3000;
+		nodestat_parse_stat(&u, "cpu  100 0 0 100 0 0 0 0 0 0\ncpu0 100 0 0 100 0 0 0 0\n", 52);
+		nodestat_parse_netdev(&u, "x\nx\n  lo: 5 0 0 0 0 0 0 0 5 0 0 0 0 0 0 0\n"
+		    "  eth0: 113914450 0 0 0 0 0 0 0 139819 0 0 0 0 0 0 0\n", 108);
+		nodestat_sample_rates(&u, &t);
+		ok(u.busy[0] > 49.9 && u.busy[0] < 50.1 && u.rx_rate > 999,
+		    "unchanged counters keep the last rates");
+		nodestat_sample_clear(&u);
+	}
 	nodestat_sample_rates(&t, NULL);
 	ok(t.busy[0] < 0 && t.rx_rate < 0, "no rates without a previous sample");
 	nodestat_sample_clear(&t);
@@ -144,6 +158,16 @@ test_prom(void)
 	ok(i < s.nifs && s.ifs[i].rx == 113913450, "eth0 bytes received");
 	free(data);
 
+	data = xstrdup("node_memory_MemTotal_bytes 1000\nnode_memory_MemFree_bytes 100\n"
+	    "node_memory_Buffers_bytes 50\nnode_memory_Cached_bytes 150\n");
+	nodestat_parse_prom(&s, data, strlen(data), &cause);
+	is_int(s.mem_avail, 300, "no MemAvailable: free + buffers + cached");
+	free(data);
+	data = xstrdup("node_memory_MemTotal_bytes 1000\nnode_memory_MemFree_bytes 100\n"
+	    "node_memory_MemAvailable_bytes 700\nnode_memory_Cached_bytes 150\n");
+	nodestat_parse_prom(&s, data, strlen(data), &cause);
+	is_int(s.mem_avail, 700, "MemAvailable when the kernel has it");
+	free(data);
 	is_int(nodestat_parse_prom(&s, "# only a comment\nfoo 1\n", 23, &cause), -1,
 	    "no node_ metrics is an error");
 	ok(cause != NULL && strstr(cause, "node-exporter") != NULL, "the cause says so");

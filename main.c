@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/audit.h"
+#include "backends/ssh.h"
 #include "core/cmd.h"
 #include "core/inventory.h"
 #include "core/log.h"
@@ -36,6 +37,7 @@ usage(FILE *f)
 	    "  -t, --timeout DURATION default timeout of probes and requests (5s)\n"
 	    "  -y, --yes              confirm destructive commands\n"
 	    "      --read-only        refuse every command that changes something\n"
+	    "      --accept-new-host-keys  add unknown SSH host keys to known_hosts\n"
 	    "      --batch            read one command per line from stdin\n"
 	    "      --color WHEN       auto, always or never\n"
 	    "      --plugin-dir DIR   load external plugins from DIR too\n"
@@ -104,6 +106,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "read-only", no_argument, NULL, 'R' },
+		{ "accept-new-host-keys", no_argument, NULL, 'A' },
 		{ "batch", no_argument, NULL, 'B' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "no-color", no_argument, NULL, 'N' },
@@ -117,7 +120,7 @@ main(int argc, char **argv)
 	enum output_format	 fmt;
 	const char		*config = NULL, *color, *audit;
 	char			*cause = NULL, *path;
-	int			 ch, batch = 0, yes = 0, rc;
+	int			 ch, batch = 0, yes = 0, accept_new = 0, rc;
 
 	main_locale();
 	memset(&env, 0, sizeof env);
@@ -160,6 +163,9 @@ main(int argc, char **argv)
 		case 'R':
 			main_set("read-only", "yes");
 			break;
+		case 'A':
+			accept_new = 1;
+			break;
 		case 'B':
 			batch = 1;
 			break;
@@ -197,6 +203,8 @@ main(int argc, char **argv)
 		env.inv_path = xstrdup(options_get("inventory"));
 	if (yes)
 		env.flags |= CMD_ENV_YES;
+	if (accept_new)
+		env.flags |= CMD_ENV_ACCEPT_NEW_KEYS;
 	if (options_get_bool("read-only"))
 		env.flags |= CMD_ENV_READ_ONLY;
 	if (isatty(STDOUT_FILENO))
@@ -229,6 +237,7 @@ main(int argc, char **argv)
 		rc = CMD_EXIT_USAGE;
 	}
 
+	ssh_free(env.ssh);
 	plugin_fini();
 	if (env.inv != NULL)
 		inventory_free(env.inv);

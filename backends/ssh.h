@@ -155,6 +155,8 @@ void		 ssh_forward_close(struct ssh_fwd *);	/* no callback */
  */
 struct cmd_env;
 struct ssh_session *ssh_node_session(struct cmd_env *, const char *node, char **cause);
+/* The environment's pool, made now if it is not yet (the TUI sets its ask hook). */
+struct ssh	*ssh_node_pool(struct cmd_env *);
 
 const char	*ssh_error_string(enum ssh_error);
 const char	*ssh_state_string(enum ssh_state);

@@ -17,7 +17,7 @@
 static const struct cmd_entry	**cmd_entries;
 static size_t			  cmd_nentries;
 
-const char	*cmd_global_spec = "yes|y output=|o";
+const char	*cmd_global_spec = "yes|y output=|o accept-new-host-keys";
 
 /* Entries keep the order they were registered in; a name registers once. */
 void

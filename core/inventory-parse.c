@@ -33,10 +33,10 @@ static const struct {
 } inv_sections[] = {
 	[INV_SEC_NONE] = { NULL, NULL, { NULL } },
 	[INV_SEC_PLATFORM] = { "platform", "[platform]",
-	    { "name", "timeout", "plugin-dir" } },
+	    { "name", "timeout", "plugin-dir", "known-hosts", "ssh-config" } },
 	[INV_SEC_NODE] = { "node", "[node NAME]",
 	    { "address", "public-address", "ssh-user", "ssh-port", "ssh-key",
-	      "roles", "metrics" } },
+	      "roles", "metrics", "jump" } },
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
 	      "database", "timeout", "ca-file" } },
@@ -239,6 +239,10 @@ inventory_parse_platform(struct inv_parse *p, const char *key,
 		    &inv->timeout_ms));
 	else if (strcmp(key, "plugin-dir") == 0)
 		inv->plugin_dir = xstrdup(value);
+	else if (strcmp(key, "known-hosts") == 0)
+		inv->known_hosts = xstrdup(value);
+	else if (strcmp(key, "ssh-config") == 0)
+		inv->ssh_config = xstrdup(value);
 	return (0);
 }
 
@@ -281,6 +285,17 @@ inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
 		}
 		n->metrics = xstrdup(value);
 		n->metrics_line = p->line;
+	} else if (strcmp(key, "jump") == 0) {
+		if (!inventory_value_name(value)) {
+			return (inventory_parse_error(p, key,
+			    "'%s' is not a node name", value));
+		}
+		if (strcmp(value, n->name) == 0) {
+			return (inventory_parse_error(p, key,
+			    "node '%s' cannot jump through itself", value));
+		}
+		n->jump = xstrdup(value);
+		n->jump_line = p->line;
 	}
 	return (0);
 }
@@ -789,6 +804,9 @@ inventory_parse_finish(struct inv_parse *p)
 
 	for (i = 0; i < inv->nnodes; i++) {
 		if (inventory_parse_check_metrics(p, &inv->nodes[i]) != 0)
+			return (-1);
+		if (inv->nodes[i].jump != NULL && inventory_parse_check_node(p,
+		    inv->nodes[i].jump_line, "jump", inv->nodes[i].jump) != 0)
 			return (-1);
 	}
 	for (i = 0; i < inv->nservices; i++) {

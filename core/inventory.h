@@ -20,6 +20,8 @@ struct inv_node {
 	char		*ssh_user;	/* or NULL */
 	int		 ssh_port;	/* 22 */
 	char		*ssh_key;	/* path, or NULL */
+	char		*jump;		/* reached over SSH through this node, or NULL */
+	int		 jump_line;	/* where jump was set */
 	char		**roles;	/* NULL-terminated */
 	char		*metrics;	/* node-exporter or prometheus service for its figures, or NULL */
 	int		 metrics_line;	/* where metrics was given */
@@ -59,6 +61,8 @@ struct inventory {
 	char		*name;		/* platform name */
 	int		 timeout_ms;	/* default probe and request timeout; 0 = the config's */
 	char		*plugin_dir;	/* extra directory of external plugins, or NULL */
+	char		*known_hosts;	/* SSH known_hosts file, or NULL for ~/.ssh/known_hosts */
+	char		*ssh_config;	/* ssh_config file, or NULL for ~/.ssh/config */
 	struct inv_node	*nodes;
 	size_t		 nnodes;
 	struct inv_service *services;

@@ -22,6 +22,7 @@ extern const struct plugin plugin_prometheus;
 extern const struct plugin plugin_node_exporter;
 extern const struct plugin plugin_grafana;
 extern const struct plugin plugin_loki;
+extern const struct plugin plugin_node;
 
 /* Every built-in plugin, in the order their commands are listed in help. */
 static const struct plugin *const plugin_builtin[] = {
@@ -34,6 +35,7 @@ static const struct plugin *const plugin_builtin[] = {
 	&plugin_node_exporter,
 	&plugin_grafana,
 	&plugin_loki,
+	&plugin_node,
 	NULL
 };
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/ssh.h"
 #include "core/buf.h"
 #include "core/cmd.h"
 #include "core/digest.h"
@@ -193,6 +194,53 @@ tui_confirm(struct cmd *c, const char *question, void (*answer)(struct cmd *, in
 	tui_message(t, THEME_WARN, "%s [y/N]", question);
 }
 
+/* An unknown SSH host key waits here for the operator's y or n. */
+struct tui_hostkey {
+	char			*question;
+	ssh_answer_fn		 answer;
+	void			*ctx;
+	struct tui_hostkey	*next;
+};
+
+/* The pool asks about an unknown host key: queue the question, show the first. */
+static void
+tui_hostkey_ask(const char *host, const char *keytype, const char *fp,
+    ssh_answer_fn answer, void *ctx, void *arg)
+{
+	struct tui		*t = arg;
+	struct tui_hostkey	*q, **end;
+
+	q = xcalloc(1, sizeof *q);
+	q->question = xprintf("Trust the unknown SSH host key of %s and add it"
+	    " to known_hosts? [y/N] %s %s", host, keytype, fp);
+	q->answer = answer;
+	q->ctx = ctx;
+	for (end = &t->hostkeys; *end != NULL; end = &(*end)->next)
+		/* nothing */;
+	*end = q;
+	if (t->hostkeys == q)
+		tui_message(t, THEME_WARN, "%s", q->question);
+	t->dirty = 1;
+}
+
+/* The answer to the first host key question; the next one shows. */
+static void
+tui_hostkey_key(struct tui *t, int key)
+{
+	struct tui_hostkey	*q = t->hostkeys;
+	int			 yes = key == 'y' || key == 'Y';
+
+	t->hostkeys = q->next;
+	tui_message(t, THEME_MUTED, "%s", yes ? "host key trusted" :
+	    "host key refused");
+	if (t->hostkeys != NULL)
+		tui_message(t, THEME_WARN, "%s", t->hostkeys->question);
+	q->answer(q->ctx, yes);
+	free(q->question);
+	free(q);
+	t->dirty = 1;
+}
+
 /* The prompt has the keys while it is open; a filter applies as it is typed. */
 static void
 tui_prompt_key(struct tui *t, int key)
@@ -234,6 +282,10 @@ tui_key(struct tui *t, int key)
 
 	if (key == KEY_RESIZE) {
 		t->dirty = 1;
+		return;
+	}
+	if (t->hostkeys != NULL) {
+		tui_hostkey_key(t, key);
 		return;
 	}
 	if (t->confirming != NULL) {
@@ -575,6 +627,7 @@ tui_setup(struct tui *t)
 	tui_cmd_register();
 	tui_apply_binds(t);
 	t->env->confirm = tui_confirm;
+	ssh_set_ask(ssh_node_pool(t->env), tui_hostkey_ask, t);
 	prompt_init(&t->prompt, t->env);
 	prompt_set_words(tui_words, t);
 	pane_add_all(t);
@@ -607,6 +660,10 @@ tui_teardown(struct tui *t)
 	keys_free();
 	free(t->message);
 	t->env->confirm = NULL;
+	/* Questions still open are answered no; the pool outlives the console. */
+	ssh_set_ask(t->env->ssh, NULL, NULL);
+	while (t->hostkeys != NULL)
+		tui_hostkey_key(t, 'n');
 }
 
 int

@@ -52,6 +52,8 @@ struct pane {
 #define TUI_MAX_PANES	10
 #define TUI_MAX_BACK	32
 
+struct tui_hostkey;
+
 struct tui {
 	struct cmd_env		*env;
 	struct loop_io		 input;
@@ -77,6 +79,7 @@ struct tui {
 
 	struct cmd		*confirming;
 	void			(*confirm_answer)(struct cmd *, int);
+	struct tui_hostkey	*hostkeys;	/* SSH host key questions, first shown */
 };
 
 extern struct tui	*tui_self;

@@ -12,6 +12,7 @@ write_inventory() {
 [platform]
 name = lab
 timeout = 5s
+known-hosts = $LAB/ssh/known_hosts
 
 [node gateway]
 address = $GW

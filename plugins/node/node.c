@@ -725,6 +725,10 @@ static const struct cmd_entry *const node_commands[] = {
 	&node_logs_entry,
 	&service_restart_entry,
 	&node_watch_entry,
+	&node_exec_entry,
+	&node_put_entry,
+	&node_get_entry,
+	&node_ssh_watch_entry,
 	NULL
 };
 

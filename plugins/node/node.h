@@ -34,4 +34,10 @@ char		*node_logs_command(const char *name, int follow, int lines);
 /* The remote shell command that restarts a unit or container. */
 char		*node_restart_command(const char *name);
 
+/* node-exec.c */
+extern const struct cmd_entry	node_exec_entry;
+extern const struct cmd_entry	node_put_entry;
+extern const struct cmd_entry	node_get_entry;
+extern const struct cmd_entry	node_ssh_watch_entry;
+
 #endif

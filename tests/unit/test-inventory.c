@@ -318,8 +318,12 @@ test_keys(void)
 	    " in [node a] ('kind' belongs in [service NAME])",
 	    "key of another section");
 	fails("[platform]\nfoo = 1\n", "t.conf:2: key 'foo': unknown key 'foo'"
-	    " in [platform]; [platform] takes name, timeout, plugin-dir",
-	    "unknown key lists the keys");
+	    " in [platform]; [platform] takes name, timeout, plugin-dir,"
+	    " known-hosts, ssh-config", "unknown key lists the keys");
+	fails(NODE "jump = b\n", "t.conf:3: key 'jump': node 'b' is not"
+	    " defined", "jump to an undefined node");
+	fails(NODE "jump = a\n", "t.conf:3: key 'jump': node 'a' cannot jump"
+	    " through itself", "jump through itself");
 	fails(SVC "password = hunter2\n", "t.conf:4: key 'password': unknown"
 	    " key 'password' in [service s]: secrets are not written in the"
 	    " inventory; use secret = env:NAME (or file:PATH or cmd:COMMAND)",

@@ -1,0 +1,188 @@
+/*
+ * Inside the SSH backend: the pool, the session state machine and the
+ * operations (exec, SFTP, forwards) that run on a ready session. Not for
+ * use outside backends/ssh*.c.
+ */
+#ifndef SSH_INT_H
+#define SSH_INT_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <libssh2.h>
+#include <libssh2_sftp.h>
+
+#include "backends/ssh.h"
+#include "core/loop.h"
+
+#define SSH_DEFAULT_TIMEOUT_MS	10000
+#define SSH_BACKOFF_MIN_MS	1000
+#define SSH_BACKOFF_MAX_MS	60000
+
+struct ssh_op;
+
+/* What a step says: wait for the socket, finished (op gone), or the session broke. */
+enum ssh_step {
+	SSH_STEP_AGAIN,
+	SSH_STEP_DONE,
+	SSH_STEP_BROKEN,
+};
+
+/* One kind of operation: how to advance it and how to end it with an error. */
+struct ssh_op_type {
+	const char	*name;
+	enum ssh_step	(*step)(struct ssh_op *);
+	/* Report the error to the owner (unless quiet), release everything, free. */
+	void		(*fail)(struct ssh_op *, enum ssh_error, const char *, int quiet);
+};
+
+struct ssh_op {
+	const struct ssh_op_type *type;
+	struct ssh_session	*s;
+	struct loop_timer	 timer;		/* the op's own timeout */
+	int			 in_step;	/* inside step: cancel is deferred */
+	int			 cancelled;	/* cancel came during step */
+	int			 needs_sftp;	/* waits for the session's SFTP channel */
+	int			 fail_now;	/* the timer reports the session's error */
+	TAILQ_ENTRY(ssh_op)	 entry;
+};
+TAILQ_HEAD(ssh_ops, ssh_op);
+
+/* A channel being closed and freed without blocking, owned by the session. */
+struct ssh_dispose {
+	LIBSSH2_CHANNEL		*channel;	/* or NULL */
+	LIBSSH2_SFTP_HANDLE	*handle;	/* or NULL */
+	TAILQ_ENTRY(ssh_dispose) entry;
+};
+TAILQ_HEAD(ssh_disposes, ssh_dispose);
+
+struct ssh_watch {
+	ssh_state_cb		 cb;
+	void			*arg;
+	TAILQ_ENTRY(ssh_watch)	 entry;
+};
+TAILQ_HEAD(ssh_watches, ssh_watch);
+
+enum ssh_connect_step {
+	SSH_CONN_NONE,
+	SSH_CONN_RESOLVE,	/* worker thread */
+	SSH_CONN_TCP,		/* non-blocking connect */
+	SSH_CONN_HANDSHAKE,
+	SSH_CONN_ASK,		/* waiting for the operator's yes */
+	SSH_CONN_AUTH,
+};
+
+struct ssh_ask;
+struct ssh_auth;
+
+struct ssh_session {
+	struct ssh		*ssh;
+	char			*name;
+	char			*host;		/* resolved from ~/.ssh/config */
+	int			 port;
+	char			*user;
+	char			*key;		/* or NULL */
+	char			*jump;		/* or NULL */
+	int			 timeout_ms;
+
+	enum ssh_state		 state;
+	enum ssh_connect_step	 step;
+	enum ssh_error		 err;
+	char			*errmsg;
+	uint64_t		 next_retry;
+	int			 backoff_ms;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+
+	LIBSSH2_SESSION		*sess;
+	LIBSSH2_SFTP		*sftp;
+	int			 sftp_failed;
+	int			 fd;
+	struct loop_io		 io;
+	struct loop_timer	 timer;		/* connect timeout, or backoff */
+	struct loop_timer	 keepalive;
+	struct loop_timer	 kick;		/* runs the operations from the loop */
+	struct loop_resolve	*resolve;
+	struct sockaddr_storage	 addrs[8];	/* resolved, tried in order */
+	socklen_t		 addrlens[8];
+	int			 naddrs;
+	int			 addr_next;	/* the next one to try */
+	struct ssh_ask		*ask;
+	struct ssh_auth		*auth;
+	struct ssh_fwd		*jump_fwd;	/* our socket's pump through the jump host */
+
+	struct ssh_ops		 ops;
+	struct ssh_disposes	 disposes;
+	struct ssh_watches	 watches;
+	int			 running;	/* inside ssh_session_run */
+	int			 again;		/* run again after the current pass */
+	int			 idle_data;	/* bytes arrived with nobody reading */
+	int			 lost;		/* broke during a run: drop after it */
+	struct ssh_op		*sender;	/* blocked mid-packet: only it may send */
+	TAILQ_ENTRY(ssh_session) entry;
+};
+TAILQ_HEAD(ssh_sessions, ssh_session);
+
+struct ssh {
+	struct loop		*loop;
+	int			 flags;
+	char			*known_hosts;
+	char			*config;	/* "" = none */
+	ssh_ask_cb		 ask;
+	void			*ask_arg;
+	int			 ka_interval;
+	int			 ka_count;
+	struct ssh_sessions	 sessions;
+};
+
+/* ssh.c */
+void		 ssh_session_add_op(struct ssh_session *, struct ssh_op *,
+		     const struct ssh_op_type *, int timeout_ms);
+void		 ssh_session_remove_op(struct ssh_op *);
+void		 ssh_session_dispose(struct ssh_session *, LIBSSH2_CHANNEL *,
+		     LIBSSH2_SFTP_HANDLE *);
+void		 ssh_session_kick(struct ssh_session *);
+int		 ssh_session_broken_rc(int rc);
+char		*ssh_session_last_error(struct ssh_session *, const char *what);
+void		 ssh_op_cancel(struct ssh_op *);
+
+/* ssh-auth.c */
+struct ssh_auth	*ssh_auth_new(struct ssh_session *);
+void		 ssh_auth_free(struct ssh_auth *);
+/* 1 done, 0 again, -1 failed (*cause, err set). */
+int		 ssh_auth_step(struct ssh_auth *, enum ssh_error *, char **cause);
+int		 ssh_auth_key_is_rsa(const char *path);
+
+/* ssh-hostkey.c */
+enum ssh_hostkey_result {
+	SSH_HOSTKEY_MATCH,
+	SSH_HOSTKEY_UNKNOWN,
+	SSH_HOSTKEY_CHANGED,
+	SSH_HOSTKEY_ERROR,
+};
+enum ssh_hostkey_result ssh_hostkey_check(struct ssh_session *, char **cause);
+int		 ssh_hostkey_add(struct ssh_session *, char **cause);
+char		*ssh_hostkey_fingerprint(LIBSSH2_SESSION *);
+const char	*ssh_hostkey_type_name(int libssh2_type);
+char		*ssh_hostkey_hostname(const char *host, int port);
+int		 ssh_hostkey_find_line(const char *path, const char *host, int port,
+		     const char *key, size_t keylen, int type, char **stored_type);
+
+/* ssh-config.c: what ~/.ssh/config says about one host alias. */
+struct ssh_config_host {
+	char		*hostname;	/* or NULL */
+	char		*user;
+	int		 port;		/* 0 = not set */
+	char		*identity;
+	char		*proxyjump;
+};
+int		 ssh_config_lookup(const char *text, size_t len, const char *alias,
+		     struct ssh_config_host *);
+int		 ssh_config_lookup_file(const char *path, const char *alias,
+		     struct ssh_config_host *);
+void		 ssh_config_host_free(struct ssh_config_host *);
+
+/* ssh-sftp.c */
+void		 ssh_sftp_close(struct ssh_session *);
+
+#endif

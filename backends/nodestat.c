@@ -22,7 +22,7 @@
 
 #define NODESTAT_MOUNTS_MS	60000	/* mounts and kernel read again */
 #define NODESTAT_DISK_MS	10000	/* statvfs of every mount again */
-#define NODESTAT_FILE_MAX	(1024 * 1024)	/* a /proc file larger is cut */
+#define NODESTAT_FILE_MAX	(1024 * 1024)	/* a /proc file larger is refused */
 #define NODESTAT_OUT_MAX	(4 * 1024 * 1024)	/* docker or systemctl output */
 
 enum nodestat_file {

@@ -5,9 +5,10 @@
 #         sampler reading /proc and statvfs over SFTP (no process on the node)
 #   ssh   per refresh and node: ssh -p 2222 NODE 'cat /proc/loadavg
 #         /proc/meminfo /proc/stat /proc/net/dev /proc/uptime; df -P'
-# Reports CPU time on our side and on sshd's side (the lab's sshd listeners
-# reap their session processes, so their cutime+cstime grow by what the
-# sessions used; other users of the lab's sshd add noise), wall time per
+# Reports CPU time on our side and on sshd's side (ours: our three session
+# processes, read before they end; ssh: the lab's sshd listeners reap their
+# session processes, so their cutime+cstime grow by what the sessions used,
+# and other users of the lab's sshd add a little noise), wall time per
 # refresh, and bytes on the wire (our session counters; ssh -v's
 # "Transferred" lines), as ratios from one run.
 #   lab/lab up && bench/nodes.sh [SECONDS]
@@ -37,15 +38,34 @@ sshd_cpu() {
 	echo "$total"
 }
 
+# CPU seconds of the session processes (monitor and its child) that are
+# alive now under the lab's sshd listeners and were not there before.
+sessions_cpu() {
+	local n pid c k total=0
+	for n in $NODES; do
+		pid=$(cat "$LAB/run/sshd-${n%%:*}.sshd-pid" 2>/dev/null) || continue
+		for c in $(pgrep -P "$pid"); do
+			grep -qx "$c" "$T/before" && continue
+			for k in $c $(pgrep -P "$c"); do
+				total=$(( total + $(sed 's/.*) //' "/proc/$k/stat" 2>/dev/null |
+				    awk '{ print $12 + $13 }') + 0 ))
+			done
+		done
+	done
+	echo "$total"
+}
+
 # ---------------------------------------------------------------- ours
-s0=$(sshd_cpu)
+for n in $NODES; do
+	pgrep -P "$(cat "$LAB/run/sshd-${n%%:*}.sshd-pid")"
+done >"$T/before"
 TIMEFORMAT='%U %S %R'
-{ time "$PT" -i "$LAB/lab.conf" -o tsv node watch --seconds "$SECS" >"$T/ours.tsv"; } 2>"$T/ours.time"
-sleep 1	# the sessions close and are reaped
-s1=$(sshd_cpu)
+{ time "$PT" -i "$LAB/lab.conf" -o tsv node watch --seconds "$SECS" >"$T/ours.tsv"; } 2>"$T/ours.time" &
+sleep $((SECS - 1))
+ours_sshd=$(echo "$(sessions_cpu) / $HZ" | bc -l)
+wait
 read -r ou os ow <"$T/ours.time"
 ours_cpu=$(echo "$ou + $os" | bc -l)
-ours_sshd=$(echo "($s1 - $s0) / $HZ" | bc -l)
 ours_samples=$(awk -F'\t' 'NR > 1 { s += $2 } END { print s }' "$T/ours.tsv")
 ours_bytes=$(awk -F'\t' 'NR > 1 { s += $3 + $4 } END { print s }' "$T/ours.tsv")
 ours_ms=$(awk -F'\t' 'NR > 1 { if ($6 > m) m = $6 } END { print m }' "$T/ours.tsv")
@@ -53,8 +73,6 @@ ours_ms=$(awk -F'\t' 'NR > 1 { if ($6 > m) m = $6 } END { print m }' "$T/ours.ts
 # ---------------------------------------------------------------- ssh per refresh
 CMD='cat /proc/loadavg /proc/meminfo /proc/stat /proc/net/dev /proc/uptime; df -P'
 s0=$(sshd_cpu)
-start=$(date +%s.%N)
-walls=()
 refresh() {
 	local n i=$1
 	for n in $NODES; do
@@ -64,7 +82,8 @@ refresh() {
 	done
 	wait
 }
-{ time (
+ssh_loop() {
+	local i t0 t1 left
 	for ((i = 0; i < SECS; i++)); do
 		t0=$(date +%s%N)
 		refresh "$i"
@@ -73,7 +92,8 @@ refresh() {
 		left=$(( 1000 - (t1 - t0) / 1000000 ))
 		[ "$left" -gt 0 ] && sleep "$(echo "$left / 1000" | bc -l)"
 	done
-); } 2>"$T/ssh.time"
+}
+{ time ssh_loop 2>/dev/null; } 2>"$T/ssh.time"
 sleep 1
 s1=$(sshd_cpu)
 read -r su ss sw <"$T/ssh.time"

@@ -4,10 +4,10 @@
 # /proc (the lab nodes are addresses of this machine):
 #   lab/lab up && PLATFORM_LAB_DIR=/tmp/platform-lab tests/lab/nodes.sh
 # docker, systemctl and journalctl are stand-ins put first on the remote
-# PATH (tests/lab/nodes-standin.sh); restarts are recorded in their log.
+# PATH (tests/lab/nodes/standin.sh); restarts are recorded in their log.
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/nodes-standin.sh"
+. "$(dirname "$0")/nodes/standin.sh"
 LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
 if [ ! -f "$LAB/lab.conf" ]; then
 	echo "1..0 # SKIP no lab at $LAB (lab/lab up)"

@@ -6,7 +6,7 @@
 # private sshd killed -> the pane shows the loss; restarted -> ready again.
 #   lab/lab up && PLATFORM_LAB_DIR=/tmp/platform-lab tests/lab/nodespane.sh
 . "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/nodes-standin.sh"
+. "$(dirname "$0")/nodes/standin.sh"
 
 LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
 if [ ! -f "$LAB/lab.conf" ]; then

@@ -81,7 +81,11 @@ struct nodestat {
 	struct nodestat_req	 files[NODESTAT_NFILES];
 	struct nodestat_req	*vfs;		/* one per mount of disk */
 	size_t			 nvfs;
-	int			 pending;
+	int			 pending;	/* a sample is being read */
+	int			 ask_file;	/* the next file to ask for */
+	int			 ask_last;	/* and the end of them this time */
+	size_t			 ask_vfs;	/* the next mount to statvfs */
+	int			 give_up;	/* the session failed: no more questions */
 	char			*next_error;
 	struct http_req		*req;
 
@@ -327,6 +331,7 @@ nodestat_finish(struct nodestat *ns)
 	struct nodestat_sample	*n = &ns->next;
 	size_t			 i;
 
+	ns->pending = 0;
 	free(ns->error);
 	ns->error = ns->next_error;
 	ns->next_error = NULL;
@@ -368,6 +373,17 @@ nodestat_fail(struct nodestat *ns, const char *what, const char *msg)
 		xasprintf(&ns->next_error, "%s: %s", what, msg != NULL ? msg : "failed");
 }
 
+static void	nodestat_ask(struct nodestat *);
+
+/* A session that is not there fails every request: the sample ends now. */
+static void
+nodestat_answered(struct nodestat *ns, enum ssh_error error)
+{
+	if (error != SSH_OK && error != SSH_ERR_SFTP)
+		ns->give_up = 1;
+	nodestat_ask(ns);
+}
+
 static void
 nodestat_statvfs_done(const struct ssh_statvfs *st, enum ssh_error error,
     const char *msg, void *arg)
@@ -388,32 +404,7 @@ nodestat_statvfs_done(const struct ssh_statvfs *st, enum ssh_error error,
 		} else
 			nodestat_fail(ns, m->path, msg != NULL ? msg : ssh_error_string(error));
 	}
-	if (--ns->pending == 0)
-		nodestat_finish(ns);
-}
-
-/* After /proc/mounts: statvfs of every real mount. */
-static void
-nodestat_statvfs_all(struct nodestat *ns)
-{
-	struct nodestat_req	*r;
-	struct ssh_xfer		*x;
-	size_t			 i;
-
-	ns->disk_at = loop_now(ns->loop);
-	ns->vfs = xcalloc(ns->disk.nmounts + 1, sizeof *ns->vfs);
-	ns->nvfs = ns->disk.nmounts;
-	for (i = 0; i < ns->nvfs; i++) {
-		r = &ns->vfs[i];
-		r->ns = ns;
-		r->index = NODESTAT_NFILES + (int)i;
-		r->inflight = 1;
-		ns->pending++;
-		x = ssh_sftp_statvfs(ns->session, ns->disk.mounts[i].path,
-		    ns->interval_ms * 5 + 5000, nodestat_statvfs_done, r);
-		if (r->inflight)
-			r->x = x;
-	}
+	nodestat_answered(ns, error);
 }
 
 static void
@@ -451,6 +442,7 @@ nodestat_file_done(struct ssh_xfer *x, enum ssh_error error, const char *msg,
 		case NODESTAT_MOUNTS:
 			nodestat_parse_mounts(&ns->disk, data, len);
 			ns->mounts_at = loop_now(ns->loop);
+			ns->disk_at = 0;	/* new mounts: sizes now */
 			break;
 		case NODESTAT_OSRELEASE:
 			nodestat_parse_kernel(&ns->disk, data, len);
@@ -459,14 +451,61 @@ nodestat_file_done(struct ssh_xfer *x, enum ssh_error error, const char *msg,
 		if (bad)
 			nodestat_fail(ns, nodestat_paths[r->index], "not in the kernel's format");
 	}
-	if (r->index == NODESTAT_MOUNTS && error == SSH_OK)
-		ns->disk_at = 0;	/* new mounts: sizes now */
-	if (ns->pending == 1 && ns->vfs == NULL && ns->disk.nmounts != 0 &&
-	    error == SSH_OK && (ns->disk_at == 0 ||
-	    loop_now(ns->loop) - ns->disk_at >= NODESTAT_DISK_MS))
-		nodestat_statvfs_all(ns);
-	if (--ns->pending == 0)
+	nodestat_answered(ns, error);
+}
+
+/*
+ * Ask the sample's next question: the files, then (every NODESTAT_DISK_MS)
+ * statvfs of each mount. One at a time: libssh2 1.10 keeps the state of an
+ * SFTP open, close or statvfs in the SFTP session, not in the request, so
+ * two of them at once on one session can take each other's answers.
+ */
+static void
+nodestat_ask(struct nodestat *ns)
+{
+	struct nodestat_req	*r;
+	struct ssh_xfer		*x;
+	uint64_t		 now = loop_now(ns->loop);
+	int			 timeout = ns->interval_ms * 5 + 5000;
+	size_t			 i;
+
+	if (ns->give_up) {
 		nodestat_finish(ns);
+		return;
+	}
+	if (ns->ask_file < ns->ask_last) {
+		r = &ns->files[ns->ask_file++];
+		r->inflight = 1;
+		x = ssh_sftp_get(ns->session, nodestat_paths[r->index], NODESTAT_FILE_MAX,
+		    timeout, nodestat_file_done, r);
+		if (r->inflight)
+			r->x = x;
+		return;
+	}
+	if (ns->vfs == NULL) {
+		if (ns->disk.nmounts == 0 || (ns->disk_at != 0 &&
+		    now - ns->disk_at < NODESTAT_DISK_MS)) {
+			nodestat_finish(ns);
+			return;
+		}
+		ns->disk_at = now;
+		ns->vfs = xcalloc(ns->disk.nmounts + 1, sizeof *ns->vfs);
+		ns->nvfs = ns->disk.nmounts;
+		ns->ask_vfs = 0;
+	}
+	if (ns->ask_vfs < ns->nvfs) {
+		i = ns->ask_vfs++;
+		r = &ns->vfs[i];
+		r->ns = ns;
+		r->index = NODESTAT_NFILES + (int)i;
+		r->inflight = 1;
+		x = ssh_sftp_statvfs(ns->session, ns->disk.mounts[i].path, timeout,
+		    nodestat_statvfs_done, r);
+		if (r->inflight)
+			r->x = x;
+		return;
+	}
+	nodestat_finish(ns);
 }
 
 static void
@@ -497,9 +536,7 @@ static void
 nodestat_tick(void *arg)
 {
 	struct nodestat	*ns = arg;
-	struct ssh_xfer	*x;
 	uint64_t	 now = loop_now(ns->loop);
-	int		 i, last;
 
 	if (ns->pending != 0)
 		return;
@@ -512,23 +549,12 @@ nodestat_tick(void *arg)
 		http_req_start(ns->req, nodestat_http_done, ns);
 		return;
 	}
-	last = ns->mounts_at == 0 || now - ns->mounts_at >= NODESTAT_MOUNTS_MS ?
+	ns->pending = 1;
+	ns->give_up = 0;
+	ns->ask_file = 0;
+	ns->ask_last = ns->mounts_at == 0 || now - ns->mounts_at >= NODESTAT_MOUNTS_MS ?
 	    NODESTAT_NFILES : NODESTAT_MOUNTS;
-	/* All are counted before any is asked, so an answer at once cannot finish early. */
-	ns->pending = last + 1;
-	for (i = 0; i < last; i++) {
-		ns->files[i].inflight = 1;
-		x = ssh_sftp_get(ns->session, nodestat_paths[i], NODESTAT_FILE_MAX,
-		    ns->interval_ms * 5 + 5000, nodestat_file_done, &ns->files[i]);
-		if (ns->files[i].inflight)
-			ns->files[i].x = x;
-	}
-	/* Disk sizes due without new mounts: statvfs alongside. */
-	if (last == NODESTAT_MOUNTS && ns->disk.nmounts != 0 &&
-	    now - ns->disk_at >= NODESTAT_DISK_MS)
-		nodestat_statvfs_all(ns);
-	if (--ns->pending == 0)
-		nodestat_finish(ns);
+	nodestat_ask(ns);
 }
 
 /* ------------------------------------------------------------ containers and units */

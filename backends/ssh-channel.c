@@ -187,6 +187,8 @@ ssh_exec_step(struct ssh_op *op)
 		if ((rc = ssh_exec_write_input(e)) < 0)
 			return (ssh_channel_error(op, rc, SSH_ERR_CHANNEL,
 			    "writing to the command"));
+		op->paused = e->paused && e->in.len == 0 &&
+		    (!e->in_eof || e->eof_sent);
 		if (e->paused)
 			return (SSH_STEP_AGAIN);
 		r1 = ssh_exec_read(e, 0, &rc);
@@ -277,6 +279,8 @@ void
 ssh_exec_pause(struct ssh_exec *e, int paused)
 {
 	e->paused = paused;
+	if (!paused)
+		e->op.paused = 0;
 	if (!paused)
 		ssh_session_kick(e->op.s);
 }

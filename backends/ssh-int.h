@@ -44,6 +44,7 @@ struct ssh_op {
 	int			 cancelled;	/* cancel came during step */
 	int			 needs_sftp;	/* waits for the session's SFTP channel */
 	int			 fail_now;	/* the timer reports the session's error */
+	int			 paused;	/* reads nothing until resumed */
 	TAILQ_ENTRY(ssh_op)	 entry;
 };
 TAILQ_HEAD(ssh_ops, ssh_op);
@@ -135,7 +136,19 @@ struct ssh {
 	struct ssh_sessions	 sessions;
 };
 
+/* The operator's answer travels back through this, which outlives a freed session. */
+struct ssh_ask {
+	struct ssh_session	*s;		/* NULL once the session is gone */
+};
+
 /* ssh.c */
+void		 ssh_session_set_state(struct ssh_session *, enum ssh_state);
+void		 ssh_session_set_error(struct ssh_session *, enum ssh_error, const char *);
+void		 ssh_session_teardown(struct ssh_session *, int graceful);
+void		 ssh_session_fail_ops(struct ssh_session *, enum ssh_error,
+		     const char *, int quiet);
+void		 ssh_session_fail(struct ssh_session *, enum ssh_error, const char *);
+void		 ssh_session_drop(struct ssh_session *, const char *);
 void		 ssh_session_add_op(struct ssh_session *, struct ssh_op *,
 		     const struct ssh_op_type *, int timeout_ms);
 void		 ssh_session_remove_op(struct ssh_op *);
@@ -145,6 +158,15 @@ void		 ssh_session_kick(struct ssh_session *);
 int		 ssh_session_broken_rc(int rc);
 char		*ssh_session_last_error(struct ssh_session *, const char *what);
 void		 ssh_op_cancel(struct ssh_op *);
+
+/* ssh-connect.c */
+void		 ssh_connect_step(struct ssh_session *);
+void		 ssh_connect_timeout(void *);
+
+/* ssh-run.c */
+void		 ssh_run_io(int, short, void *);
+void		 ssh_run_update_io(struct ssh_session *);
+void		 ssh_run_kick_cb(void *);
 
 /* ssh-auth.c */
 struct ssh_auth	*ssh_auth_new(struct ssh_session *);

@@ -211,8 +211,8 @@ tui_hostkey_ask(const char *host, const char *keytype, const char *fp,
 	struct tui_hostkey	*q, **end;
 
 	q = xcalloc(1, sizeof *q);
-	q->question = xprintf("Trust the unknown SSH host key of %s and add it"
-	    " to known_hosts? [y/N] %s %s", host, keytype, fp);
+	q->question = xprintf("Unknown SSH host key of %s: trust and save it?"
+	    " [y/N] %s %s", host, keytype, fp);
 	q->answer = answer;
 	q->ctx = ctx;
 	for (end = &t->hostkeys; *end != NULL; end = &(*end)->next)

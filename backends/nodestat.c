@@ -457,8 +457,9 @@ nodestat_file_done(struct ssh_xfer *x, enum ssh_error error, const char *msg,
 /*
  * Ask the sample's next question: the files, then (every NODESTAT_DISK_MS)
  * statvfs of each mount. One at a time: libssh2 1.10 keeps the state of an
- * SFTP open, close or statvfs in the SFTP session, not in the request, so
- * two of them at once on one session can take each other's answers.
+ * SFTP open, read or statvfs in the SFTP session (struct _LIBSSH2_SFTP's
+ * open_state, read_state, statvfs_state), not in the request, so two at
+ * once on one session can take each other's answers.
  */
 static void
 nodestat_ask(struct nodestat *ns)

@@ -86,6 +86,7 @@ struct nodestat {
 	int			 ask_last;	/* and the end of them this time */
 	size_t			 ask_vfs;	/* the next mount to statvfs */
 	int			 give_up;	/* the session failed: no more questions */
+	int			 extras_due;	/* list containers and units after this sample */
 	char			*next_error;
 	struct http_req		*req;
 
@@ -112,6 +113,7 @@ struct nodestat {
 
 static void	nodestat_tick(void *);
 static void	nodestat_extras_tick(void *);
+static void	nodestat_extra_start(struct nodestat *, struct nodestat_extra *);
 
 /* Stand-ins for docker and systemctl in tests: a directory first on the remote PATH. */
 const char *
@@ -269,9 +271,8 @@ nodestat_start(struct nodestat *ns)
 	if (ns->running)
 		return;
 	ns->running = 1;
+	ns->extras_due = 1;	/* after the first sample: its SFTP channel opens alone */
 	nodestat_tick(ns);
-	if (ns->extras_ms > 0 && ns->session != NULL)
-		nodestat_extras_tick(ns);
 }
 
 void
@@ -362,6 +363,10 @@ nodestat_finish(struct nodestat *ns)
 	}
 	if (ns->running)
 		loop_timer_start(&ns->timer, (uint64_t)ns->interval_ms);
+	if (ns->extras_due && ns->running && ns->extras_ms > 0 && ns->session != NULL) {
+		ns->extras_due = 0;
+		nodestat_extras_tick(ns);
+	}
 	if (ns->cb != NULL)
 		ns->cb(ns, ns->arg);	/* last: it may free the sampler */
 }
@@ -652,6 +657,12 @@ nodestat_extra_done(struct ssh_exec *ex, int status, enum ssh_error error,
 	e->have = 1;
 	buf_reset(&e->out);
 	buf_reset(&e->err);
+	/*
+	 * libssh2 1.10 keeps the state of a channel being opened in the session,
+	 * so the units are asked for once docker's channel is done with.
+	 */
+	if (!e->units && error == SSH_OK)
+		nodestat_extra_start(ns, &ns->units);
 	if (ns->cb != NULL)
 		ns->cb(ns, ns->arg);
 }
@@ -688,8 +699,8 @@ nodestat_extras_tick(void *arg)
 
 	if (ns->session == NULL)
 		return;
+	/* systemctl after docker (nodestat_extra_done): one channel opening at a time. */
 	nodestat_extra_start(ns, &ns->docker);
-	nodestat_extra_start(ns, &ns->units);
 	if (ns->running && ns->extras_ms > 0)
 		loop_timer_start(&ns->extras_timer, (uint64_t)ns->extras_ms);
 }

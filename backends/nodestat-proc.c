@@ -98,6 +98,7 @@ nodestat_split(char *line, char **w, size_t max)
 
 /* ------------------------------------------------------------ /proc/stat */
 
+/* cpu and cpuN lines: busy is all ticks but idle and iowait. */
 static void
 nodestat_stat_line(char *line, void *arg)
 {
@@ -146,6 +147,7 @@ nodestat_stat_line(char *line, void *arg)
 		s->have |= NODESTAT_HAVE_CPU;
 }
 
+/* Only the cpu lines matter; intr, ctxt and the rest are skipped. */
 int
 nodestat_parse_stat(struct nodestat_sample *s, const char *data, size_t len)
 {
@@ -167,6 +169,7 @@ struct nodestat_mem {
 	int			 seen;		/* bits of the keys found */
 };
 
+/* One "Key: value kB" line, kept if it is one of ours. */
 static void
 nodestat_meminfo_line(char *line, void *arg)
 {
@@ -202,6 +205,7 @@ nodestat_meminfo_line(char *line, void *arg)
 	}
 }
 
+/* MemTotal is required; the rest default to what older kernels have. */
 int
 nodestat_parse_meminfo(struct nodestat_sample *s, const char *data, size_t len)
 {
@@ -226,6 +230,7 @@ nodestat_parse_meminfo(struct nodestat_sample *s, const char *data, size_t len)
 
 /* ------------------------------------------------------------ loadavg, uptime, osrelease */
 
+/* The first three numbers; running/total and the last pid are not used. */
 int
 nodestat_parse_loadavg(struct nodestat_sample *s, const char *data, size_t len)
 {
@@ -245,6 +250,7 @@ nodestat_parse_loadavg(struct nodestat_sample *s, const char *data, size_t len)
 	return ((s->have & NODESTAT_HAVE_LOAD) ? 0 : -1);
 }
 
+/* Seconds since boot, the first number. */
 int
 nodestat_parse_uptime(struct nodestat_sample *s, const char *data, size_t len)
 {
@@ -283,6 +289,7 @@ nodestat_parse_kernel(struct nodestat_sample *s, const char *data, size_t len)
 
 /* ------------------------------------------------------------ /proc/net/dev */
 
+/* IFACE: rx bytes ... (8 fields) tx bytes ...; header lines have a |. */
 static void
 nodestat_netdev_line(char *line, void *arg)
 {
@@ -312,6 +319,7 @@ nodestat_netdev_line(char *line, void *arg)
 	ifp->rx_rate = ifp->tx_rate = -1;
 }
 
+/* Interfaces come and go between samples: each parse starts afresh. */
 static void
 nodestat_ifs_free(struct nodestat_sample *s)
 {
@@ -324,6 +332,7 @@ nodestat_ifs_free(struct nodestat_sample *s)
 	s->nifs = 0;
 }
 
+/* Every interface, lo too: rates leave lo out of the node's total. */
 int
 nodestat_parse_netdev(struct nodestat_sample *s, const char *data, size_t len)
 {
@@ -380,6 +389,7 @@ nodestat_unescape(char *s)
 	*d = '\0';
 }
 
+/* Device, path, type: virtual file systems and second mounts are skipped. */
 static void
 nodestat_mounts_line(char *line, void *arg)
 {
@@ -408,6 +418,7 @@ nodestat_mounts_line(char *line, void *arg)
 	m->type = xstrdup(w[2]);
 }
 
+/* Mounts are read again every minute. */
 static void
 nodestat_mounts_free(struct nodestat_sample *s)
 {
@@ -423,6 +434,7 @@ nodestat_mounts_free(struct nodestat_sample *s)
 	s->nmounts = 0;
 }
 
+/* The mounts worth a statvfs, in the kernel's order (/ first). */
 int
 nodestat_parse_mounts(struct nodestat_sample *s, const char *data, size_t len)
 {
@@ -474,6 +486,7 @@ nodestat_sample_fullest(const struct nodestat_sample *s)
 	return (best);
 }
 
+/* A sample owns its arrays; clearing leaves it ready to fill again. */
 void
 nodestat_sample_clear(struct nodestat_sample *s)
 {
@@ -487,6 +500,7 @@ nodestat_sample_clear(struct nodestat_sample *s)
 
 /* ------------------------------------------------------------ rates */
 
+/* CPU percent per core and bytes per second, from two samples' counters. */
 void
 nodestat_sample_rates(struct nodestat_sample *cur, const struct nodestat_sample *prev)
 {
@@ -561,6 +575,7 @@ nodestat_name_ok(const char *s)
 
 /* ------------------------------------------------------------ docker ps */
 
+/* A string field, or "" when docker left it out or gave another type. */
 static char *
 nodestat_json_str(json_t *o, const char *key)
 {
@@ -584,6 +599,7 @@ nodestat_docker_health(const char *status)
 	return (xstrdup(""));
 }
 
+/* Rows of one listing, with their strings. */
 void
 nodestat_containers_free(struct nodestat_container *c, size_t n)
 {
@@ -649,6 +665,7 @@ nodestat_parse_docker(const char *data, size_t len, struct nodestat_container **
 
 /* ------------------------------------------------------------ systemctl */
 
+/* Rows of one listing, with their strings. */
 void
 nodestat_units_free(struct nodestat_unit *u, size_t n)
 {
@@ -704,6 +721,7 @@ nodestat_units_line(char *line, void *arg)
 	x->description = xstrdup(desc);
 }
 
+/* JSON from systemd 246 and later, else the plain table. */
 int
 nodestat_parse_units(const char *data, size_t len, struct nodestat_unit **out,
     size_t *nout, char **cause)

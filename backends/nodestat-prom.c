@@ -69,6 +69,7 @@ prom_value(const char **pp)
 	return (out);
 }
 
+/* Label names and values are copies; the metric name points into the line. */
 static void
 prom_line_free(struct prom_line *l)
 {
@@ -136,6 +137,7 @@ bad:
 	return (-1);
 }
 
+/* A label's value, or NULL when the line has no such label. */
 static const char *
 prom_label(const struct prom_line *l, const char *name)
 {
@@ -158,6 +160,7 @@ prom_count(double v, uint64_t *out)
 	return (0);
 }
 
+/* Seconds per core and mode, summed: busy is every mode but idle and iowait. */
 static void
 prom_cpu(struct prom_state *st, const struct prom_line *l)
 {
@@ -183,6 +186,7 @@ prom_cpu(struct prom_state *st, const struct prom_line *l)
 		st->cpu_idle[n] += l->value;
 }
 
+/* Bytes per device; lo is kept here and left out of the totals like /proc's. */
 static void
 prom_net(struct prom_state *st, const struct prom_line *l, int tx)
 {
@@ -261,6 +265,7 @@ prom_fs(struct prom_state *st, const struct prom_line *l, int which)
 	s->have |= NODESTAT_HAVE_DISK;
 }
 
+/* Only node_ metrics are read; go_ and process_ lines are skipped. */
 static void
 prom_sample(struct prom_state *st, const struct prom_line *l)
 {
@@ -360,6 +365,7 @@ prom_finish(struct prom_state *st)
 	}
 }
 
+/* node-exporter's text, or /federate's with timestamps, into one sample. */
 int
 nodestat_parse_prom(struct nodestat_sample *s, const char *data, size_t len,
     char **cause)

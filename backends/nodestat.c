@@ -15,6 +15,7 @@
 
 #include "backends/http.h"
 #include "backends/nodestat.h"
+#include "backends/nodestat-int.h"
 #include "backends/ssh.h"
 #include "core/buf.h"
 #include "core/loop.h"
@@ -23,99 +24,18 @@
 #define NODESTAT_MOUNTS_MS	60000	/* mounts and kernel read again */
 #define NODESTAT_DISK_MS	10000	/* statvfs of every mount again */
 #define NODESTAT_FILE_MAX	(1024 * 1024)	/* a /proc file larger is refused */
-#define NODESTAT_OUT_MAX	(4 * 1024 * 1024)	/* docker or systemctl output */
-
-enum nodestat_file {
-	NODESTAT_STAT,
-	NODESTAT_MEMINFO,
-	NODESTAT_LOADAVG,
-	NODESTAT_NETDEV,
-	NODESTAT_UPTIME,
-	NODESTAT_MOUNTS,
-	NODESTAT_OSRELEASE,
-	NODESTAT_NFILES
-};
 
 static const char *const nodestat_paths[NODESTAT_NFILES] = {
 	"/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/net/dev",
 	"/proc/uptime", "/proc/mounts", "/proc/sys/kernel/osrelease",
 };
 
-struct nodestat_req {
-	struct nodestat		*ns;
-	int			 index;		/* a file, or NODESTAT_NFILES + mount */
-	int			 inflight;
-	struct ssh_xfer		*x;
-};
-
-/* A docker or systemctl listing on the node. */
-struct nodestat_extra {
-	struct nodestat		*ns;
-	int			 units;		/* 1: systemctl, 0: docker */
-	struct ssh_exec		*ex;
-	int			 inflight;
-	struct buf		 out;
-	struct buf		 err;
-	char			*why;		/* "no docker", an error, or NULL */
-	int			 have;		/* listed at least once */
-};
-
-struct nodestat {
-	struct loop		*loop;
-	char			*name;
-	struct ssh_session	*session;
-	struct http		*http;
-	char			*url;
-	char			*patterns;	/* unit patterns for systemctl */
-	nodestat_cb		 cb;
-	void			*arg;
-
-	int			 interval_ms;
-	int			 extras_ms;
-	int			 running;
-	struct loop_timer	 timer;
-	struct loop_timer	 extras_timer;
-
-	/* The sample being read. */
-	struct nodestat_sample	 next;
-	struct nodestat_req	 files[NODESTAT_NFILES];
-	struct nodestat_req	*vfs;		/* one per mount of disk */
-	size_t			 nvfs;
-	int			 pending;	/* a sample is being read */
-	int			 ask_file;	/* the next file to ask for */
-	int			 ask_last;	/* and the end of them this time */
-	size_t			 ask_vfs;	/* the next mount to statvfs */
-	int			 give_up;	/* the session failed: no more questions */
-	int			 extras_due;	/* list containers and units after this sample */
-	char			*next_error;
-	struct http_req		*req;
-
-	struct nodestat_sample	 last;		/* the latest with figures */
-	int			 have_last;
-	uint64_t		 count;
-	uint64_t		 spent_ms;	/* from asking to the last answer, summed */
-	char			*error;
-	struct nodestat_sample	 disk;		/* mounts with sizes, kernel */
-	uint64_t		 mounts_at;
-	uint64_t		 disk_at;
-
-	double			 hist[3][NODESTAT_HISTORY];
-	size_t			 hhead;		/* next slot */
-	size_t			 hcount;
-
-	struct nodestat_extra	 docker;
-	struct nodestat_extra	 units;
-	struct nodestat_container *conts;
-	size_t			 nconts;
-	struct nodestat_unit	*unitlist;
-	size_t			 nunits;
-};
-
 static void	nodestat_tick(void *);
-static void	nodestat_extras_tick(void *);
-static void	nodestat_extra_start(struct nodestat *, struct nodestat_extra *);
 
-/* Stand-ins for docker and systemctl in tests: a directory first on the remote PATH. */
+/*
+ * Stand-ins for docker and systemctl in tests: a directory first on the
+ * remote PATH.
+ */
 const char *
 nodestat_path_prefix(void)
 {
@@ -129,27 +49,10 @@ nodestat_path_prefix(void)
 	return (prefix);
 }
 
-/* The units a node of these roles runs: the platform's, and one per role. */
-static char *
-nodestat_unit_patterns(const char *const *roles)
-{
-	static const char *const base[] = { "docker*", "containerd*", "k3s*",
-	    "wg-quick@*", "openvpn*", "ssh*", "postgresql*", "clickhouse*", NULL };
-	struct buf	 b;
-	size_t		 i;
-
-	buf_init(&b);
-	for (i = 0; base[i] != NULL; i++)
-		buf_printf(&b, "%s'%s'", i ? " " : "", base[i]);
-	for (i = 0; roles != NULL && roles[i] != NULL; i++) {
-		if (*roles[i] == '\0' || strspn(roles[i], "abcdefghijklmnopqrstuvwxyz"
-		    "0123456789-_") != strlen(roles[i]) || strlen(roles[i]) > 40)
-			continue;
-		buf_printf(&b, " '%s*'", roles[i]);
-	}
-	return (buf_steal(&b));
-}
-
+/*
+ * A sampler that does nothing until nodestat_start, so its owner can set
+ * intervals first.
+ */
 struct nodestat *
 nodestat_new(struct loop *loop, const struct nodestat_source *src, nodestat_cb cb,
     void *arg)
@@ -163,13 +66,13 @@ nodestat_new(struct loop *loop, const struct nodestat_source *src, nodestat_cb c
 	ns->session = src->session;
 	ns->http = src->http;
 	ns->url = src->url != NULL ? xstrdup(src->url) : NULL;
-	ns->patterns = nodestat_unit_patterns(src->roles);
+	ns->patterns = nodestat_extra_patterns(src->roles);
 	ns->cb = cb;
 	ns->arg = arg;
 	ns->interval_ms = 1000;
 	ns->extras_ms = 15000;
 	loop_timer_init(&ns->timer, loop, nodestat_tick, ns);
-	loop_timer_init(&ns->extras_timer, loop, nodestat_extras_tick, ns);
+	loop_timer_init(&ns->extras_timer, loop, nodestat_extra_tick, ns);
 	for (i = 0; i < NODESTAT_NFILES; i++) {
 		ns->files[i].ns = ns;
 		ns->files[i].index = i;
@@ -211,25 +114,7 @@ nodestat_cancel(struct nodestat *ns)
 	nodestat_sample_clear(&ns->next);
 }
 
-static void
-nodestat_extra_cancel(struct nodestat_extra *e)
-{
-	if (e->inflight && e->ex != NULL)
-		ssh_exec_cancel(e->ex);
-	e->inflight = 0;
-	e->ex = NULL;
-}
-
-static void
-nodestat_extra_clear(struct nodestat_extra *e)
-{
-	nodestat_extra_cancel(e);
-	buf_free(&e->out);
-	buf_free(&e->err);
-	free(e->why);
-	e->why = NULL;
-}
-
+/* Cancel everything in flight first: no callback may reach a freed sampler. */
 void
 nodestat_free(struct nodestat *ns)
 {
@@ -251,12 +136,14 @@ nodestat_free(struct nodestat *ns)
 	free(ns);
 }
 
+/* Under 100 ms a node would spend more time answering than idle. */
 void
 nodestat_set_interval(struct nodestat *ns, int ms)
 {
 	ns->interval_ms = ms < 100 ? 100 : ms;
 }
 
+/* Containers and units cost a process on the node: their own, slower period. */
 void
 nodestat_set_extras(struct nodestat *ns, int ms)
 {
@@ -265,6 +152,10 @@ nodestat_set_extras(struct nodestat *ns, int ms)
 		loop_timer_stop(&ns->extras_timer);
 }
 
+/*
+ * The first sample at once, so a pane or command has figures in one round
+ * trip.
+ */
 void
 nodestat_start(struct nodestat *ns)
 {
@@ -275,6 +166,7 @@ nodestat_start(struct nodestat *ns)
 	nodestat_tick(ns);
 }
 
+/* Keep the figures and history but ask the node nothing more. */
 void
 nodestat_stop(struct nodestat *ns)
 {
@@ -307,12 +199,13 @@ nodestat_refresh(struct nodestat *ns)
 		loop_timer_start(&ns->timer, (uint64_t)ns->interval_ms);
 	if (ns->session != NULL && ns->extras_ms > 0) {
 		loop_timer_stop(&ns->extras_timer);
-		nodestat_extras_tick(ns);
+		nodestat_extra_tick(ns);
 	}
 }
 
 /* ------------------------------------------------------------ one sample */
 
+/* The sparklines read this ring: one point per sample, oldest overwritten. */
 static void
 nodestat_push(struct nodestat *ns, const struct nodestat_sample *s)
 {
@@ -365,12 +258,16 @@ nodestat_finish(struct nodestat *ns)
 		loop_timer_start(&ns->timer, (uint64_t)ns->interval_ms);
 	if (ns->extras_due && ns->running && ns->extras_ms > 0 && ns->session != NULL) {
 		ns->extras_due = 0;
-		nodestat_extras_tick(ns);
+		nodestat_extra_tick(ns);
 	}
 	if (ns->cb != NULL)
 		ns->cb(ns, ns->arg);	/* last: it may free the sampler */
 }
 
+/*
+ * The first error of a sample is the one shown: later ones are usually its
+ * echo.
+ */
 static void
 nodestat_fail(struct nodestat *ns, const char *what, const char *msg)
 {
@@ -389,6 +286,10 @@ nodestat_answered(struct nodestat *ns, enum ssh_error error)
 	nodestat_ask(ns);
 }
 
+/*
+ * Sizes go to the disk copy, which every sample carries until the next
+ * statvfs.
+ */
 static void
 nodestat_statvfs_done(const struct ssh_statvfs *st, enum ssh_error error,
     const char *msg, void *arg)
@@ -412,6 +313,7 @@ nodestat_statvfs_done(const struct ssh_statvfs *st, enum ssh_error error,
 	nodestat_answered(ns, error);
 }
 
+/* Each file is parsed as it comes; a bad one spoils only its own figures. */
 static void
 nodestat_file_done(struct ssh_xfer *x, enum ssh_error error, const char *msg,
     const char *data, size_t len, void *arg)
@@ -514,6 +416,7 @@ nodestat_ask(struct nodestat *ns)
 	nodestat_finish(ns);
 }
 
+/* node-exporter or Prometheus answered: the same sample, from its text. */
 static void
 nodestat_http_done(struct http_req *req, const struct http_result *res, void *arg)
 {
@@ -538,6 +441,10 @@ nodestat_http_done(struct http_req *req, const struct http_result *res, void *ar
 	nodestat_finish(ns);
 }
 
+/*
+ * A tick while the last sample is still out is skipped, so a slow node is
+ * not flooded.
+ */
 static void
 nodestat_tick(void *arg)
 {
@@ -563,186 +470,51 @@ nodestat_tick(void *arg)
 	nodestat_ask(ns);
 }
 
-/* ------------------------------------------------------------ containers and units */
-
-static void
-nodestat_extra_out(const char *data, size_t len, void *arg)
-{
-	struct nodestat_extra	*e = arg;
-
-	if (e->out.len + len <= NODESTAT_OUT_MAX)
-		buf_add(&e->out, data, len);
-}
-
-static void
-nodestat_extra_err(const char *data, size_t len, void *arg)
-{
-	struct nodestat_extra	*e = arg;
-
-	if (e->err.len + len <= 4096)
-		buf_add(&e->err, data, len);
-}
-
-/* Why there is no list: the tool is missing or has no daemon to ask. */
-static char *
-nodestat_extra_why(struct nodestat_extra *e, int status, const char *msg)
-{
-	const char	*err = buf_str(&e->err), *nl;
-
-	if (status < 0)
-		return (xstrdup(msg != NULL ? msg : "the command failed"));
-	if (status == 127 || strstr(err, "not found") != NULL)
-		return (xstrdup(e->units ? "no systemd" : "no docker"));
-	if (!e->units && strstr(err, "Cannot connect to the Docker daemon") != NULL)
-		return (xstrdup("no docker (the daemon is not running)"));
-	if (e->units && (strstr(err, "not been booted with systemd") != NULL ||
-	    strstr(err, "Failed to connect to bus") != NULL))
-		return (xstrdup("no systemd (not the init system)"));
-	if ((nl = strchr(err, '\n')) == NULL)
-		nl = err + strlen(err);
-	if (nl == err)
-		return (xprintf("exit status %d", status));
-	return (xstrndup(err, (size_t)(nl - err)));
-}
-
-static void
-nodestat_extra_done(struct ssh_exec *ex, int status, enum ssh_error error,
-    const char *msg, void *arg)
-{
-	struct nodestat_extra	*e = arg;
-	struct nodestat		*ns = e->ns;
-	char			*cause = NULL;
-	int			 rc;
-
-	(void)ex;
-	e->inflight = 0;
-	e->ex = NULL;
-	free(e->why);
-	e->why = NULL;
-	if (error != SSH_OK || status != 0)
-		e->why = nodestat_extra_why(e, error != SSH_OK ? -1 : status,
-		    msg != NULL ? msg : ssh_error_string(error));
-	else if (e->units) {
-		struct nodestat_unit	*u;
-		size_t			 n;
-
-		if ((rc = nodestat_parse_units(buf_str(&e->out), e->out.len, &u, &n,
-		    &cause)) == 0) {
-			nodestat_units_free(ns->unitlist, ns->nunits);
-			ns->unitlist = u;
-			ns->nunits = n;
-		}
-		e->why = cause;
-	} else {
-		struct nodestat_container	*c;
-		size_t				 n;
-
-		if ((rc = nodestat_parse_docker(buf_str(&e->out), e->out.len, &c, &n,
-		    &cause)) == 0) {
-			nodestat_containers_free(ns->conts, ns->nconts);
-			ns->conts = c;
-			ns->nconts = n;
-		}
-		e->why = cause;
-	}
-	if (e->why != NULL && e->units) {
-		nodestat_units_free(ns->unitlist, ns->nunits);
-		ns->unitlist = NULL;
-		ns->nunits = 0;
-	} else if (e->why != NULL) {
-		nodestat_containers_free(ns->conts, ns->nconts);
-		ns->conts = NULL;
-		ns->nconts = 0;
-	}
-	e->have = 1;
-	buf_reset(&e->out);
-	buf_reset(&e->err);
-	/*
-	 * libssh2 1.10 keeps the state of a channel being opened in the session,
-	 * so the units are asked for once docker's channel is done with.
-	 */
-	if (!e->units && error == SSH_OK)
-		nodestat_extra_start(ns, &ns->units);
-	if (ns->cb != NULL)
-		ns->cb(ns, ns->arg);
-}
-
-static void
-nodestat_extra_start(struct nodestat *ns, struct nodestat_extra *e)
-{
-	const char	*pre = nodestat_path_prefix();
-	struct ssh_exec	*ex;
-	char		*cmd;
-
-	if (e->inflight)
-		return;
-	if (e->units)
-		cmd = xprintf("%ssystemctl list-units --all --no-pager --output=json %s"
-		    " 2>/dev/null || systemctl list-units --all --no-pager --plain"
-		    " --no-legend %s", pre, ns->patterns, ns->patterns);
-	else
-		cmd = xprintf("%sdocker ps -a --no-trunc --format '{{json .}}'", pre);
-	buf_reset(&e->out);
-	buf_reset(&e->err);
-	e->inflight = 1;
-	ex = ssh_exec_start(ns->session, cmd, 20000, nodestat_extra_out,
-	    nodestat_extra_err, nodestat_extra_done, e);
-	if (e->inflight)
-		e->ex = ex;
-	free(cmd);
-}
-
-static void
-nodestat_extras_tick(void *arg)
-{
-	struct nodestat	*ns = arg;
-
-	if (ns->session == NULL)
-		return;
-	/* systemctl after docker (nodestat_extra_done): one channel opening at a time. */
-	nodestat_extra_start(ns, &ns->docker);
-	if (ns->running && ns->extras_ms > 0)
-		loop_timer_start(&ns->extras_timer, (uint64_t)ns->extras_ms);
-}
-
 /* ------------------------------------------------------------ what it knows */
 
+/* The node this sampler reads, for messages and views. */
 const char *
 nodestat_name(const struct nodestat *ns)
 {
 	return (ns->name);
 }
 
+/* The session, so callers show its state (connecting, lost, retry in N s). */
 struct ssh_session *
 nodestat_session(const struct nodestat *ns)
 {
 	return (ns->session);
 }
 
+/* The latest sample that had figures: a failed one never replaces it. */
 const struct nodestat_sample *
 nodestat_last(const struct nodestat *ns)
 {
 	return (ns->have_last ? &ns->last : NULL);
 }
 
+/* Samples with figures so far: node status waits for two. */
 uint64_t
 nodestat_count(const struct nodestat *ns)
 {
 	return (ns->count);
 }
 
+/* How long a sample takes from asking to the last answer, on average. */
 uint64_t
 nodestat_mean_ms(const struct nodestat *ns)
 {
 	return (ns->count != 0 ? ns->spent_ms / ns->count : 0);
 }
 
+/* Why the last sample lacked something, or NULL when it was whole. */
 const char *
 nodestat_error(const struct nodestat *ns)
 {
 	return (ns->error);
 }
 
+/* Copied out, oldest first, so drawing never sees the ring wrap. */
 size_t
 nodestat_history(const struct nodestat *ns, int series, double *out, size_t n)
 {
@@ -756,6 +528,7 @@ nodestat_history(const struct nodestat *ns, int series, double *out, size_t n)
 	return (have);
 }
 
+/* Borrowed rows, valid until the next listing. */
 const struct nodestat_container *
 nodestat_containers(const struct nodestat *ns, size_t *n, const char **why)
 {
@@ -765,6 +538,7 @@ nodestat_containers(const struct nodestat *ns, size_t *n, const char **why)
 	return (ns->conts);
 }
 
+/* Borrowed rows, valid until the next listing. */
 const struct nodestat_unit *
 nodestat_units(const struct nodestat *ns, size_t *n, const char **why)
 {

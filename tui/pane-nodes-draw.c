@@ -44,6 +44,7 @@ pane_nodes_bytes(char *out, size_t len, double n)
 		snprintf(out, len, n < 10 ? "%.1f%c" : "%.0f%c", n, units[i]);
 }
 
+/* Days and hours, or hours and minutes: what fits beside the kernel. */
 static void
 pane_nodes_uptime(char *out, size_t len, double s)
 {
@@ -55,6 +56,7 @@ pane_nodes_uptime(char *out, size_t len, double s)
 		snprintf(out, len, "%ldh%02ldm", t / 3600, t % 3600 / 60);
 }
 
+/* Meters turn yellow and red where an operator should look. */
 static enum theme_role
 pane_nodes_level(double pct)
 {
@@ -140,6 +142,7 @@ pane_nodes_spark(int y, int x, int w, const struct nodestat *ns, int series, dou
 	free(v);
 }
 
+/* The session's state in words, so a lost node never looks live. */
 enum theme_role
 pane_nodes_state(const struct pane_nodes_node *n, char *out, size_t len)
 {
@@ -261,6 +264,7 @@ pane_nodes_draw_node(struct pane_nodes_node *n, int y, int selected)
 	}
 }
 
+/* Three lines a node; the table model keeps the cursor and filter. */
 void
 pane_nodes_draw_list(struct tui *t, struct pane *p, int y, int h)
 {
@@ -294,6 +298,7 @@ pane_nodes_draw_list(struct tui *t, struct pane *p, int y, int h)
 
 /* ------------------------------------------------------------ one node */
 
+/* Figures above, containers and units in the table widget below. */
 void
 pane_nodes_draw_detail(struct tui *t, struct pane *p, int y, int h)
 {
@@ -395,6 +400,7 @@ table:
 
 /* ------------------------------------------------------------ a log */
 
+/* Drawn like the Task log, with pane-log.c's line drawing. */
 void
 pane_nodes_draw_log(struct tui *t, struct pane *p, int y, int h)
 {

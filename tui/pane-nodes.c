@@ -30,6 +30,7 @@
 
 static struct pane_nodes	*pane_nodes_self;
 
+/* One state for the three panes, made when first needed. */
 struct pane_nodes *
 pane_nodes_get(void)
 {
@@ -104,7 +105,10 @@ pane_nodes_detail_build(struct tui *t)
 	pane_set_view(t, &pn->detail, v);
 }
 
-/* A sampler has news: redraw if a node pane shows, rebuild the detail's rows. */
+/*
+ * A sampler has news: redraw if a node pane shows, rebuild the detail's
+ * rows.
+ */
 static void
 pane_nodes_sampled(struct nodestat *ns, void *arg)
 {
@@ -122,7 +126,10 @@ pane_nodes_sampled(struct nodestat *ns, void *arg)
 		nodestat_set_interval(ns, PANE_NODES_HIDDEN_MS);
 }
 
-/* The SSH pool's state changes (lost, back) show at once, not at the next sample. */
+/*
+ * The SSH pool's state changes (lost, back) show at once, not at the next
+ * sample.
+ */
 static void
 pane_nodes_session_changed(struct ssh_session *ss, enum ssh_state st, void *arg)
 {
@@ -135,6 +142,7 @@ pane_nodes_session_changed(struct ssh_session *ss, enum ssh_state st, void *arg)
 
 /* ------------------------------------------------------------ Nodes */
 
+/* Samplers start with the pane, not the console: no SSH until someone looks. */
 static void
 pane_nodes_start(struct tui *t, struct pane *p)
 {
@@ -195,6 +203,7 @@ pane_nodes_show(struct tui *t, struct pane *p)
 	pane_nodes_start(t, p);
 }
 
+/* The r key: every node now, containers and units too. */
 static void
 pane_nodes_reload(struct tui *t, struct pane *p)
 {
@@ -209,6 +218,7 @@ pane_nodes_reload(struct tui *t, struct pane *p)
 	t->dirty = 1;
 }
 
+/* Enter on a node: its detail, built from the sampler it already has. */
 static void
 pane_nodes_open(struct tui *t, struct pane *p, size_t row)
 {
@@ -232,6 +242,7 @@ pane_nodes_open(struct tui *t, struct pane *p, size_t row)
 
 static void	pane_nodes_log_stop(struct pane_nodes *);
 
+/* The tab's free frees the pushed panes, the samplers and the log's exec. */
 static void
 pane_nodes_free(struct pane *p)
 {
@@ -275,6 +286,7 @@ const struct pane_type pane_nodes = {
 
 /* ------------------------------------------------------------ Node (detail) */
 
+/* The r key in the Node pane: this node now. */
 static void
 pane_nodes_detail_reload(struct tui *t, struct pane *p)
 {
@@ -288,6 +300,7 @@ pane_nodes_detail_reload(struct tui *t, struct pane *p)
 
 static void	pane_nodes_log_open(struct tui *, size_t node, const char *name);
 
+/* Enter on a container or unit follows its log. */
 static void
 pane_nodes_detail_open(struct tui *t, struct pane *p, size_t row)
 {
@@ -313,6 +326,7 @@ const struct pane_type pane_nodes_detail = {
 
 /* ------------------------------------------------------------ Node log */
 
+/* Closing the channel ends journalctl -f or docker logs -f on the node. */
 static void
 pane_nodes_log_stop(struct pane_nodes *pn)
 {
@@ -322,6 +336,7 @@ pane_nodes_log_stop(struct pane_nodes *pn)
 	pn->ex = NULL;
 }
 
+/* Lines past PANE_NODES_LOG_MAX are dropped rather than eat memory. */
 static void
 pane_nodes_log_line(struct pane_nodes *pn, const char *s, size_t len)
 {
@@ -337,6 +352,10 @@ pane_nodes_log_line(struct pane_nodes *pn, const char *s, size_t len)
 	free(line);
 }
 
+/*
+ * The cursor follows new lines only when it was on the last one and not
+ * paused.
+ */
 static void
 pane_nodes_log_out(const char *data, size_t len, void *arg)
 {
@@ -360,6 +379,7 @@ pane_nodes_log_out(const char *data, size_t len, void *arg)
 		tui_self->dirty = 1;
 }
 
+/* The log command ended or the session went: the status line says which. */
 static void
 pane_nodes_log_done(struct ssh_exec *ex, int status, enum ssh_error error,
     const char *msg, void *arg)
@@ -384,6 +404,7 @@ pane_nodes_log_done(struct ssh_exec *ex, int status, enum ssh_error error,
 		tui_self->dirty = 1;
 }
 
+/* journalctl and docker logs write to both: stderr lines go in the log too. */
 static void
 pane_nodes_log_err(const char *data, size_t len, void *arg)
 {
@@ -434,6 +455,7 @@ pane_nodes_log_open(struct tui *t, size_t node, const char *name)
 	tui_show(t, &pn->log, 1);
 }
 
+/* The r key: the same log from its last lines again. */
 static void
 pane_nodes_log_reload(struct tui *t, struct pane *p)
 {
@@ -487,6 +509,7 @@ pane_nodes_target(struct cmd *c, const char **node)
 	return (name->text);
 }
 
+/* The L key: the log of the row under the cursor. */
 static enum cmd_retval
 pane_nodes_cmd_logs(struct cmd *c)
 {
@@ -497,6 +520,7 @@ pane_nodes_cmd_logs(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* The R key hands a command line to service restart, which asks first. */
 static enum cmd_retval
 pane_nodes_cmd_restart(struct cmd *c)
 {
@@ -512,6 +536,7 @@ pane_nodes_cmd_restart(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* Log commands only make sense in the Node log pane. */
 static struct pane *
 pane_nodes_log_here(struct cmd *c)
 {
@@ -537,6 +562,7 @@ pane_nodes_join(struct cmd *c)
 	return (buf_steal(&b));
 }
 
+/* A search pauses the log so the match stays under the cursor. */
 static enum cmd_retval
 pane_nodes_cmd_search(struct cmd *c)
 {
@@ -558,6 +584,7 @@ pane_nodes_cmd_search(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* e and E: the next error line, paused there. */
 static enum cmd_retval
 pane_nodes_cmd_error(struct cmd *c)
 {
@@ -571,6 +598,7 @@ pane_nodes_cmd_error(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* p: paused, the node's output waits in the SSH channel (flow control). */
 static enum cmd_retval
 pane_nodes_cmd_pause(struct cmd *c)
 {
@@ -589,6 +617,7 @@ pane_nodes_cmd_pause(struct cmd *c)
 	return (CMD_RETURN_NORMAL);
 }
 
+/* w: long lines wrap, or are cut at the edge. */
 static enum cmd_retval
 pane_nodes_cmd_wrap(struct cmd *c)
 {
@@ -623,6 +652,7 @@ static const struct cmd_entry pane_nodes_cmds[] = {
 	  .exec = pane_nodes_cmd_wrap },
 };
 
+/* The commands the Nodes panes' keys run, in the one command table. */
 void
 pane_nodes_register(void)
 {

@@ -28,7 +28,10 @@
 
 /* ------------------------------------------------------------ samplers */
 
-/* The endpoint of a metrics service for this node: named after it, or on its address. */
+/*
+ * The endpoint of a metrics service for this node: named after it, or on its
+ * address.
+ */
 char *
 node_metrics_url(const struct inventory *inv, const struct inv_node *n, char **cause)
 {
@@ -77,6 +80,10 @@ node_metrics_url(const struct inventory *inv, const struct inv_node *n, char **c
 	return (buf_steal(&b));
 }
 
+/*
+ * The one place that decides where a node's figures come from: /proc over
+ * SSH or a metrics service.
+ */
 struct nodestat *
 node_sampler(struct cmd_env *env, const struct inv_node *n, struct http **http,
     nodestat_cb cb, void *arg, char **cause)
@@ -118,6 +125,10 @@ node_logs_command(const char *name, int follow, int lines)
 	    follow ? " -f" : "", name));
 }
 
+/*
+ * Docker if it has a container of that name, else systemd: the operator need
+ * not say which.
+ */
 char *
 node_restart_command(const char *name)
 {
@@ -152,7 +163,10 @@ struct node_run {
 
 static void	node_run_end(struct node_run *);
 
-/* Gave up on a node: a session that will not come, or one that failed for good. */
+/*
+ * Gave up on a node: a session that will not come, or one that failed for
+ * good.
+ */
 static int
 node_one_hopeless(struct node_one *o)
 {
@@ -180,6 +194,7 @@ node_one_done(struct node_one *o)
 		loop_timer_start(&run->deadline, 0);
 }
 
+/* A node is done after its samples, or as soon as it cannot answer. */
 static void
 node_status_sampled(struct nodestat *ns, void *arg)
 {
@@ -192,7 +207,10 @@ node_status_sampled(struct nodestat *ns, void *arg)
 		node_one_done(o);
 }
 
-/* A session that failed (or was lost) before its first sample: no need to wait. */
+/*
+ * A session that failed (or was lost) before its first sample: no need to
+ * wait.
+ */
 static void
 node_status_state(struct ssh_session *ss, enum ssh_state st, void *arg)
 {
@@ -205,12 +223,14 @@ node_status_state(struct ssh_session *ss, enum ssh_state st, void *arg)
 		node_one_done(o);
 }
 
+/* The timeout: nodes without figures are shown down with the reason. */
 static void
 node_status_deadline(void *arg)
 {
 	node_run_end(arg);
 }
 
+/* Samplers and watches go before the run, so no callback reaches it. */
 static void
 node_run_free(struct node_run *run)
 {
@@ -231,6 +251,7 @@ node_run_free(struct node_run *run)
 	free(run);
 }
 
+/* C-c or a closed pane: everything stops at once. */
 static void
 node_status_cancel(struct cmd *c)
 {
@@ -261,6 +282,7 @@ node_one_why(struct node_one *o, enum cmd_exit *exit)
 	return ("no answer in time");
 }
 
+/* One node's row: figures when it answered, else down and why. */
 static void
 node_status_row(struct view *v, struct node_one *o, enum cmd_exit *worst)
 {
@@ -374,6 +396,7 @@ node_watch_view(struct node_run *run)
 	return (v);
 }
 
+/* The view is built once every node is done, then the command finishes. */
 static void
 node_run_end(struct node_run *run)
 {
@@ -419,6 +442,7 @@ node_pick(struct cmd *c, const char *name, struct node_run *run)
 	return (0);
 }
 
+/* node status and node watch share the samplers; watch only runs longer. */
 static enum cmd_retval
 node_status_exec(struct cmd *c)
 {
@@ -510,6 +534,7 @@ struct node_exec {
 	struct view		*view;
 };
 
+/* Kept as view rows in batch mode and the console, up to NODE_LOG_MAX_LINES. */
 static void
 node_exec_line(struct node_exec *x, const char *line, size_t len)
 {
@@ -524,6 +549,10 @@ node_exec_line(struct node_exec *x, const char *line, size_t len)
 	free(s);
 }
 
+/*
+ * Scripted mode streams as it comes; on a terminal, escapes are shown
+ * escaped.
+ */
 static void
 node_exec_out(const char *data, size_t len, void *arg)
 {
@@ -558,6 +587,7 @@ node_exec_out(const char *data, size_t len, void *arg)
 	}
 }
 
+/* Only the first 4 KiB: enough for the reason a restart or a log failed. */
 static void
 node_exec_err(const char *data, size_t len, void *arg)
 {
@@ -567,6 +597,7 @@ node_exec_err(const char *data, size_t len, void *arg)
 		buf_add(&x->err, data, len < 4096 ? len : 4096);
 }
 
+/* Cancel the exec first: its callbacks must not reach freed state. */
 static void
 node_exec_free(struct node_exec *x)
 {
@@ -578,6 +609,7 @@ node_exec_free(struct node_exec *x)
 	free(x);
 }
 
+/* C-c ends a followed log: the channel is closed and the command with it. */
 static void
 node_exec_cancel(struct cmd *c)
 {
@@ -585,6 +617,7 @@ node_exec_cancel(struct cmd *c)
 	c->state = NULL;
 }
 
+/* The command ended: its exit status says what the operator sees. */
 static void
 node_exec_done(struct ssh_exec *ex, int status, enum ssh_error error, const char *msg,
     void *arg)
@@ -622,6 +655,7 @@ node_exec_done(struct ssh_exec *ex, int status, enum ssh_error error, const char
 	cmd_finish(c);
 }
 
+/* node logs and service restart both run one command on the node's session. */
 static enum cmd_retval
 node_exec_run(struct cmd *c, char *command)
 {
@@ -656,6 +690,10 @@ node_exec_run(struct cmd *c, char *command)
 	return (c->finished ? CMD_RETURN_NORMAL : CMD_RETURN_WAIT);
 }
 
+/*
+ * Refused before anything runs: an unknown node or a name the shell would
+ * read.
+ */
 static int
 node_exec_check(struct cmd *c)
 {
@@ -672,6 +710,7 @@ node_exec_check(struct cmd *c)
 	return (0);
 }
 
+/* The last N lines, or with --follow all that come until interrupted. */
 static enum cmd_retval
 node_logs_exec(struct cmd *c)
 {
@@ -701,6 +740,7 @@ const struct cmd_entry node_logs_entry = {
 	.exec = node_logs_exec,
 };
 
+/* Confirmed and audited by cmd_run (CMD_DESTRUCTIVE): here it only runs. */
 static enum cmd_retval
 service_restart_exec(struct cmd *c)
 {

@@ -85,7 +85,8 @@ cp "$LAB/ssh/known_hosts" "$HOME/.ssh/known_hosts"
 printf '[%s]:%s %s\n' "$ADDR" "$PORT" "$(cut -d' ' -f1,2 "$T/sshd/host_key.pub")" \
 	>>"$HOME/.ssh/known_hosts"
 INV="$T/nodes.conf"
-cp "$LAB/lab.conf" "$INV"
+# Our known_hosts, with the private sshd's key, wherever the lab's inventory points.
+sed "s|^known-hosts = .*|known-hosts = $HOME/.ssh/known_hosts|" "$LAB/lab.conf" >"$INV"
 cat >>"$INV" <<EOF
 
 [node private]

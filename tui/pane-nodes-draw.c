@@ -162,6 +162,11 @@ pane_nodes_state(const struct pane_nodes_node *n, char *out, size_t len)
 	err = ssh_session_error(ss);
 	switch (ssh_session_state(ss)) {
 	case SSH_STATE_READY:
+		if (n->inv->metrics != NULL && nodestat_error(n->ns) != NULL) {
+			snprintf(out, len, "ready, but %s: %s", n->inv->metrics,
+			    nodestat_error(n->ns));
+			return (THEME_WARN);
+		}
 		snprintf(out, len, "ready");
 		return (THEME_OK);
 	case SSH_STATE_IDLE:

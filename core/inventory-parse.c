@@ -38,7 +38,7 @@ static const struct {
 	      "ssh-config" } },
 	[INV_SEC_NODE] = { "node", "[node NAME]",
 	    { "address", "public-address", "ssh-user", "ssh-port", "ssh-key",
-	      "roles", "deploy-root", "jump" } },
+	      "roles", "deploy-root", "metrics", "jump" } },
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
 	      "database", "timeout", "ca-file", "kubeconfig", "context",
@@ -300,7 +300,14 @@ inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
 		return (inventory_parse_roles(p, value, n));
 	else if (strcmp(key, "deploy-root") == 0)
 		return (inventory_parse_root(p, key, value, &n->deploy_root));
-	else if (strcmp(key, "jump") == 0) {
+	else if (strcmp(key, "metrics") == 0) {
+		if (!inventory_value_name(value)) {
+			return (inventory_parse_error(p, key,
+			    "'%s' is not a service name", value));
+		}
+		n->metrics = xstrdup(value);
+		n->metrics_line = p->line;
+	} else if (strcmp(key, "jump") == 0) {
 		if (!inventory_value_name(value)) {
 			return (inventory_parse_error(p, key,
 			    "'%s' is not a node name", value));
@@ -774,6 +781,27 @@ inventory_parse_check_node(struct inv_parse *p, int line, const char *key,
 	    "node '%s' is not defined", name));
 }
 
+/* A node's metrics names a node-exporter or prometheus service. */
+static int
+inventory_parse_check_metrics(struct inv_parse *p, struct inv_node *n)
+{
+	const struct inv_service	*s;
+
+	if (n->metrics == NULL)
+		return (0);
+	if ((s = inventory_service(p->inv, n->metrics)) == NULL) {
+		return (inventory_parse_error_at(p, n->metrics_line, "metrics",
+		    "service '%s' is not defined", n->metrics));
+	}
+	if (strcmp(s->kind, "node-exporter") != 0 &&
+	    strcmp(s->kind, "prometheus") != 0) {
+		return (inventory_parse_error_at(p, n->metrics_line, "metrics",
+		    "service '%s' is of kind %s (expected node-exporter or"
+		    " prometheus)", n->metrics, s->kind));
+	}
+	return (0);
+}
+
 /* The first node with role gateway: where "via = ssh" goes. */
 static const char *
 inventory_parse_gateway(struct inventory *inv)
@@ -858,6 +886,8 @@ inventory_parse_finish(struct inv_parse *p)
 	int			 pass;
 
 	for (i = 0; i < inv->nnodes; i++) {
+		if (inventory_parse_check_metrics(p, &inv->nodes[i]) != 0)
+			return (-1);
 		if (inv->nodes[i].jump != NULL && inventory_parse_check_node(p,
 		    inv->nodes[i].jump_line, "jump", inv->nodes[i].jump) != 0)
 			return (-1);

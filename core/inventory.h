@@ -41,6 +41,8 @@ struct inv_node {
 	int		 jump_line;	/* where jump was set */
 	char		**roles;	/* NULL-terminated */
 	char		*deploy_root;	/* deploy writes under this directory, or NULL */
+	char		*metrics;	/* node-exporter or prometheus service for its figures, or NULL */
+	int		 metrics_line;	/* where metrics was given */
 	int		 line;		/* where it was defined */
 };
 

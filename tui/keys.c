@@ -115,6 +115,17 @@ static const struct {
 	{ "A", "Deploy", "deploy apply", "apply a fresh plan (asked first)" },
 	{ "L", "Deploy", "deploy lock status", "who holds the deploy lock" },
 	{ "H", "Deploy", "deploy history", "past applies" },
+	/* The Nodes panes (tui/pane-nodes.c). */
+	{ "L", "Node", "nodes logs", "follow the log of the unit or container" },
+	{ "R", "Node", "nodes restart", "restart the unit or container (asked first)" },
+	{ "/", "Node log", "prompt \"nodes search \"", "search the log" },
+	{ "n", "Node log", "nodes search", "the next match" },
+	{ "N", "Node log", "nodes search --reverse", "the previous match" },
+	{ "e", "Node log", "nodes error", "the next error line" },
+	{ "E", "Node log", "nodes error --reverse", "the previous error line" },
+	{ "p", "Node log", "nodes pause", "pause the log, or follow it again" },
+	{ "w", "Node log", "nodes wrap", "wrap long lines, or not" },
+	{ "R", "Node log", "nodes restart", "restart the unit or container (asked first)" },
 };
 
 /* Named keys: curses codes and the names bind takes. */

@@ -19,6 +19,7 @@
 #include "core/xmalloc.h"
 #include "tui/pane-airflow.h"
 #include "tui/pane-log.h"
+#include "tui/pane-nodes.h"
 #include "tui/tui.h"
 
 #define PANE_LOG_MS	1500	/* while lines come */
@@ -46,7 +47,7 @@ pane_log_data(struct pane *p)
 	return (l);
 }
 
-/* An error line: drawn red, and where e and E jump. */
+/* An error line: drawn red, and where e and E jump (the node log's too). */
 int
 pane_log_is_error(const char *s)
 {
@@ -185,7 +186,7 @@ pane_log_open(struct tui *t, const char *run, const char *task, const char *stat
 /* ------------------------------------------------------------ drawing */
 
 /* One line in rows of w cells: how many rows, drawing them from y when draw is set. */
-static int
+int
 pane_log_put(const char *s, int y, int w, int maxrows, int draw)
 {
 	struct buf	 b;

@@ -1,8 +1,8 @@
 /*
  * The panes of the console. Each is a table widget over a view plus a few
  * callbacks: the Overview probes every service with the checks of
- * "platform-tui status"; Nodes shows the inventory's nodes; the service
- * panes (DAGs, SQL, S3) list the services of their kinds with their
+ * "platform-tui status"; Nodes (tui/pane-nodes.c) shows the nodes live; the service
+ * panes (DAGs, Spark, SQL, S3) list the services of their kinds with their
  * live state until their backends fill them; Result shows the view of the
  * last command; Help is generated from the key and command tables.
  */
@@ -20,6 +20,7 @@
 #include "core/xmalloc.h"
 #include "plugins/platform/status.h"
 #include "tui/keys.h"
+#include "tui/pane-nodes.h"
 #include "tui/pane-s3.h"
 #include "tui/pane-spark.h"
 #include "tui/pane-sql.h"
@@ -289,28 +290,6 @@ const struct pane_type pane_overview = {
 	.open = pane_overview_open,
 };
 
-/* ------------------------------------------------------------ Nodes */
-
-static void
-pane_nodes_refresh(struct tui *t, struct pane *p)
-{
-	pane_run(t, p, "inventory show nodes");
-}
-
-static void
-pane_nodes_show(struct tui *t, struct pane *p)
-{
-	if (p->shown == NULL)
-		pane_nodes_refresh(t, p);
-}
-
-static const struct pane_type pane_nodes = {
-	.name = "Nodes",
-	.empty = "No nodes in the inventory.",
-	.show = pane_nodes_show,
-	.reload = pane_nodes_refresh,
-};
-
 /* ------------------------------------------------------------ services of a kind */
 
 /* Rebuild the service panes from the Overview's latest probes. */
@@ -443,6 +422,7 @@ pane_add_all(struct tui *t)
 	pane_sql_register();
 	pane_s3_register();
 	pane_spark_register();
+	pane_nodes_register();	/* the Node and Node log panes' commands */
 	for (i = 0; types[i] != NULL && i < TUI_MAX_PANES; i++)
 		pane_init(&t->panes[t->npanes++], types[i]);
 	pane_dags_register();	/* the Airflow panes' commands (tui/pane-af-cmd.c) */

@@ -113,7 +113,7 @@ ok $? "the console opens"
 wait_for '^airflow +main +gw +airflow +down'
 ok $? "a refused service shows down"
 keys 2
-wait_for '^NODE +ADDRESS' 2
+wait_for '^ NODE +meters: CPU' 2
 ok $? "pane 2 (Nodes) opens while a probe still waits on the blackhole"
 keys 1
 wait_for '^hole .*timeout' 6
@@ -130,7 +130,7 @@ ok "$([ "$title" != pwned ]; echo $?)" "a title-setting sequence did not reach t
 
 # Pane switching and the back stack.
 keys Tab
-wait_for '^ 1 Overview .*2 Nodes' && screen | grep -q '^NODE'
+wait_for '^ 1 Overview .*2 Nodes' && screen | grep -q '^ NODE '
 ok $? "Tab goes to the next pane"
 keys 3
 wait_for '^airflow (›|>) DAGs' 2
@@ -227,7 +227,7 @@ keys : 'pane Nod' Tab
 wait_for '^:pane Nodes' 2
 ok $? "Tab completes a pane name"
 keys Enter
-wait_for '^NODE +ADDRESS' 2
+wait_for '^ NODE +meters: CPU' 2
 ok $? "pane Nodes switches"
 keys 1 : 'status ev' Tab
 wait_for '^:status evil' 2
@@ -236,7 +236,7 @@ keys Escape
 
 # Key bindings from the config file, global and per pane.
 keys x
-wait_for '^NODE +ADDRESS' 2
+wait_for '^ NODE +meters: CPU' 2
 ok $? "a key bound in the config (x: pane Nodes) works"
 keys X
 wait_for '^SERVICE.? +ENDPOINT +NODE +KIND' 2

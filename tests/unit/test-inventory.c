@@ -566,6 +566,26 @@ test_values(void)
 }
 
 /* What needs the rest of the file: duplicate names, nodes, secrets. */
+/* A node's metrics names a node-exporter or prometheus service. */
+static void
+test_metrics(void)
+{
+	struct inventory	*inv;
+
+	inv = parses("[node a]\naddress = 10.0.0.1\nmetrics = ne\n"
+	    "[service ne]\nkind = node-exporter\nnode = a\n"
+	    "endpoint a = http://10.0.0.1:9100\n", "metrics");
+	is_str(inv != NULL ? inv->nodes[0].metrics : NULL, "ne", "metrics kept");
+	inventory_free(inv);
+	fails("[node a]\naddress = 10.0.0.1\nmetrics = nope\n",
+	    "t.conf:3: key 'metrics': service 'nope' is not defined",
+	    "metrics naming no service");
+	fails("[node a]\naddress = 10.0.0.1\nmetrics = pg\n"
+	    "[service pg]\nkind = postgres\nnode = a\nendpoint = postgresql://10.0.0.1\n",
+	    "t.conf:3: key 'metrics': service 'pg' is of kind postgres (expected"
+	    " node-exporter or prometheus)", "metrics naming a database");
+}
+
 static void
 test_references(void)
 {
@@ -825,6 +845,7 @@ main(void)
 	test_keys();
 	test_values();
 	test_references();
+	test_metrics();
 	test_load();
 	test_default_path();
 	test_examples();

@@ -103,7 +103,7 @@ pgrep -f -- "--management $mgmt unix --management-hold --management-query-passwo
 ok $? "openvpn runs with the management socket, held until the console released it"
 wait_for "compute-ssh .* up .*port open" 15
 ok $? "the endpoint behind the tunnel is reached"
-tm send-keys 7
+tm send-keys : "pane VPN" Enter
 wait_for "office +openvpn +CONNECTED +$VPN_OVPN\.2" 10
 ok $? "the VPN pane shows the tunnel"
 like "$(screen)" "states: .*WAIT .*AUTH .*ASSIGN_IP .*CONNECTED" "the state sequence, from the management socket's state lines"

@@ -46,7 +46,7 @@ tm -f /dev/null new-session -d -x 120 -y 30 "$PT -i $T/inv.conf; echo exit=\$?; 
 tm set-option -g remain-on-exit on >/dev/null
 wait_for 'platform-tui +tuideploy'
 ok $? "the console starts"
-tm send-keys 7
+tm send-keys : "pane Deploy" Enter
 wait_for 'No plan yet'
 ok $? "the Deploy pane starts empty and says how to plan"
 tm send-keys p

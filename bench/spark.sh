@@ -17,6 +17,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
+. "$src/lab/lib/kubesim.sh"
 PT=${1:-${PT:-./platform-tui}}
 PODS=${PODS:-10000}
 RUNS=${RUNS:-3}
@@ -36,20 +37,8 @@ command -v kubectl >/dev/null || { echo "bench/spark.sh: kubectl not found" >&2;
 T=$(mktemp -d /tmp/pt-bench-spark.XXXXXX)
 SIMPID=
 trap '[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null; rm -rf "$T"' EXIT
-for try in 1 2 3 4 5; do
-	PORT=$((20000 + (RANDOM % 20000)))
-	/usr/bin/python3 "$src/lab/sim/kube/kubesim.py" --listen "$HOST:$PORT" \
-	    --dir "$LAB/kube" --token-file "$LAB/secrets/kube-token" \
-	    --seed-pods "$PODS" >"$T/sim.out" 2>&1 &
-	SIMPID=$!
-	for i in $(seq 300); do
-		curl -sf --cacert "$LAB/kube/ca.crt" "https://$HOST:$PORT/ping" >/dev/null 2>&1 && break
-		kill -0 "$SIMPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$SIMPID" 2>/dev/null && break
-	SIMPID=
-done
+kubesim_start "$HOST" "$LAB/kube/ca.crt" "$T/sim.out" 300 --dir "$LAB/kube" \
+    --token-file "$LAB/secrets/kube-token" --seed-pods "$PODS"
 [ -n "$SIMPID" ] || { echo "bench/spark.sh: the simulator did not start" >&2; exit 1; }
 sed "s|https://[0-9.]*:[0-9]*|https://$HOST:$PORT|" "$LAB/kube/kubeconfig.yaml" >"$T/kubeconfig"
 cat >"$T/inv.conf" <<CONF

@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
+#include "plugins/spark/spark-view.h"
 #include "tui/pane-spark.h"
 #include "tui/tui.h"
 
@@ -26,40 +27,19 @@ enum {
 	SPARK_POD_RESTARTS, SPARK_POD_NODE, SPARK_POD_AGE, SPARK_POD_REASON
 };
 
+/* The columns, in the order of the SPARK_POD_ indexes. */
+static const enum spark_view_pod spark_pods_cols[] = {
+	SPARK_VIEW_POD_NAME, SPARK_VIEW_POD_NAMESPACE, SPARK_VIEW_POD_ROLE,
+	SPARK_VIEW_POD_PHASE, SPARK_VIEW_POD_READY, SPARK_VIEW_POD_RESTARTS,
+	SPARK_VIEW_POD_NODE, SPARK_VIEW_POD_AGE, SPARK_VIEW_POD_REASON
+};
+
+/* An informer's object into its row, as spark pods shows it. */
 static void
 spark_pods_fill(struct view *v, size_t row, json_t *obj)
 {
-	struct kube_pod_row	 r;
-	char			 ready[32];
-
-	kube_pod_row(obj, &r);
-	view_set_text(v, row, SPARK_POD_NAME, r.name);
-	view_set_text(v, row, SPARK_POD_NS, r.namespace);
-	view_set_text(v, row, SPARK_POD_ROLE, r.role != NULL ? r.role : "");
-	view_set_text(v, row, SPARK_POD_PHASE, r.phase != NULL ? r.phase : "");
-	snprintf(ready, sizeof ready, "%d/%d", r.ready, r.containers);
-	view_set_text(v, row, SPARK_POD_READY, ready);
-	view_set_num(v, row, SPARK_POD_RESTARTS, r.restarts);
-	view_set_text(v, row, SPARK_POD_NODE, r.node != NULL ? r.node : "");
-	view_set_num(v, row, SPARK_POD_AGE, r.created);
-	view_set_text(v, row, SPARK_POD_REASON, r.reason != NULL ? r.reason : "");
-}
-
-static struct view *
-spark_pods_view(void)
-{
-	struct view	*v = view_new("Spark pods");
-
-	view_add_column(v, "name", VIEW_TEXT);
-	view_add_column(v, "namespace", VIEW_TEXT);
-	view_add_column(v, "role", VIEW_TEXT);
-	view_add_column(v, "phase", VIEW_STATE);
-	view_add_column(v, "ready", VIEW_TEXT);
-	view_add_column(v, "restarts", VIEW_NUMBER);
-	view_add_column(v, "node", VIEW_TEXT);
-	view_add_column(v, "age", VIEW_TIME);
-	view_add_column(v, "reason", VIEW_TEXT);
-	return (v);
+	spark_view_pod_row(v, row, obj, spark_pods_cols,
+	    SPARK_VIEW_NCOLS(spark_pods_cols), "");
 }
 
 /* Phase and reason in their roles' colours; the age instead of the time. */
@@ -150,7 +130,8 @@ spark_pods_open(struct tui *t, const char *ns, const char *app, const char *sele
 		spark_rows_init(&s->pod_rows, &s->pods, spark_pods_fill);
 		s->pods.table.hooks = &spark_pods_hooks;
 		s->pods.table.hooks_arg = s;
-		spark_rows_reset(t, &s->pod_rows, spark_pods_view());
+		spark_rows_reset(t, &s->pod_rows, spark_view_pods(spark_pods_cols,
+		    SPARK_VIEW_NCOLS(spark_pods_cols)));
 		if (app != NULL)	/* the driver first, then the executors */
 			table_sort_by(&s->pods.table, "role", 0, NULL);
 		path = xprintf("/api/v1/namespaces/%s/pods", ns);

@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "core/view.h"
 #include "core/xmalloc.h"
+#include "plugins/spark/spark-view.h"
 #include "tui/pane-spark.h"
 #include "tui/tui.h"
 
@@ -153,52 +154,19 @@ spark_watch_status(const struct spark_watch *w, char *out, size_t len)
 
 /* ------------------------------------------------------------ rows */
 
+/* The columns, in the order of the SPARK_COL_ indexes. */
+static const enum spark_view_app spark_apps_cols[] = {
+	SPARK_VIEW_APP_NAME, SPARK_VIEW_APP_NAMESPACE, SPARK_VIEW_APP_STATE,
+	SPARK_VIEW_APP_SUBMITTED, SPARK_VIEW_APP_DURATION, SPARK_VIEW_APP_DRIVER,
+	SPARK_VIEW_APP_EXECUTORS, SPARK_VIEW_APP_ERROR, SPARK_VIEW_APP_FINISHED
+};
+
+/* An informer's object into its row, as spark apps shows it. */
 static void
 spark_apps_fill(struct view *v, size_t row, json_t *obj)
 {
-	struct kube_app_row	 a;
-	char			 ex[32];
-	int64_t			 end;
-
-	kube_app_row(obj, &a);
-	view_set_text(v, row, SPARK_COL_NAME, a.name);
-	view_set_text(v, row, SPARK_COL_NS, a.namespace);
-	view_set_text(v, row, SPARK_COL_STATE, a.state != NULL && *a.state != '\0' ?
-	    a.state : "NEW");
-	if (a.submitted != 0)
-		view_set_num(v, row, SPARK_COL_SUBMITTED, a.submitted);
-	else
-		view_set_text(v, row, SPARK_COL_SUBMITTED, "");
-	end = a.finished != 0 ? a.finished : (int64_t)time(NULL);
-	if (a.submitted != 0 && end >= a.submitted)
-		view_set_num(v, row, SPARK_COL_DURATION, (end - a.submitted) * 1000);
-	else
-		view_set_text(v, row, SPARK_COL_DURATION, "");
-	view_set_text(v, row, SPARK_COL_DRIVER, a.driver_pod != NULL ? a.driver_pod : "");
-	snprintf(ex, sizeof ex, "%d/%d", a.executors_running, a.executors_total);
-	view_set_text(v, row, SPARK_COL_EXECUTORS, ex);
-	view_set_text(v, row, SPARK_COL_ERROR, a.error != NULL ? a.error : "");
-	if (a.finished != 0)
-		view_set_num(v, row, SPARK_COL_END, a.finished);
-	else
-		view_set_text(v, row, SPARK_COL_END, "");
-}
-
-static struct view *
-spark_apps_view(void)
-{
-	struct view	*v = view_new("Spark applications");
-
-	view_add_column(v, "name", VIEW_TEXT);
-	view_add_column(v, "namespace", VIEW_TEXT);
-	view_add_column(v, "state", VIEW_STATE);
-	view_add_column(v, "submitted", VIEW_TIME);
-	view_add_column(v, "duration", VIEW_DURATION);
-	view_add_column(v, "driver", VIEW_TEXT);
-	view_add_column(v, "executors", VIEW_TEXT);
-	view_add_column(v, "error", VIEW_TEXT);
-	view_add_column(v, "finished", VIEW_TIME);
-	return (v);
+	spark_view_app_row(v, row, obj, spark_apps_cols,
+	    SPARK_VIEW_NCOLS(spark_apps_cols), "");
 }
 
 /* State in its role's colour; a running application's duration up to now. */
@@ -447,7 +415,8 @@ spark_pane_connect(struct tui *t, const char *service, char **cause)
 	s->apps_path = spark_pane_apps_path(svc);
 	free(s->why);
 	s->why = NULL;
-	spark_rows_reset(t, &s->app_rows, spark_apps_view());
+	spark_rows_reset(t, &s->app_rows, spark_view_apps(spark_apps_cols,
+	    SPARK_VIEW_NCOLS(spark_apps_cols)));
 	s->apps.inf = kube_informer_start(k, s->apps_path, NULL, spark_apps_event, s);
 	t->dirty = 1;
 	return (0);

@@ -90,6 +90,41 @@ deploy_cmd_end(struct deploy_cmd *d)
 	cmd_finish(c);
 }
 
+/* A command's state, freed by deploy_cmd_free or deploy_cmd_end. */
+static struct deploy_cmd *
+deploy_cmd_new(struct cmd *c)
+{
+	struct deploy_cmd	*d = xcalloc(1, sizeof *d);
+
+	d->cmd = c;
+	return (d);
+}
+
+/* Hand the command its state, so that a cancel frees it. */
+static void
+deploy_cmd_wait(struct cmd *c, struct deploy_cmd *d)
+{
+	c->state = d;
+	c->cancel = deploy_cmd_cancel;
+}
+
+/* The run over the targets, waiting on it; on a bad target the error is said and d freed. */
+static int
+deploy_cmd_run(struct cmd *c, struct deploy_cmd *d, const struct deploy_opts *o,
+    int ntargets, char **targets)
+{
+	char	*cause = NULL;
+
+	if ((d->run = deploy_run_new(c->env, o, ntargets, targets, &cause)) == NULL) {
+		cmd_error(c, CMD_EXIT_USAGE, "%s", cause);
+		free(cause);
+		deploy_cmd_free(d);
+		return (-1);
+	}
+	deploy_cmd_wait(c, d);
+	return (0);
+}
+
 static void
 deploy_plan_done(struct deploy_run *run, int exit, const char *error, void *arg)
 {
@@ -138,20 +173,12 @@ deploy_cmd_plan(struct cmd *c)
 {
 	struct deploy_opts	 o;
 	struct deploy_cmd	*d;
-	char			*cause = NULL;
 
 	if (deploy_cmd_opts(c, &o) != 0)
 		return (CMD_RETURN_NORMAL);
-	d = xcalloc(1, sizeof *d);
-	d->cmd = c;
-	if ((d->run = deploy_run_new(c->env, &o, c->argc, c->argv, &cause)) == NULL) {
-		cmd_error(c, CMD_EXIT_USAGE, "%s", cause);
-		free(cause);
-		free(d);
+	d = deploy_cmd_new(c);
+	if (deploy_cmd_run(c, d, &o, c->argc, c->argv) != 0)
 		return (CMD_RETURN_NORMAL);
-	}
-	c->state = d;
-	c->cancel = deploy_cmd_cancel;
 	deploy_run_plan(d->run, deploy_plan_done, d);
 	return (CMD_RETURN_WAIT);
 }
@@ -191,30 +218,23 @@ deploy_cmd_apply(struct cmd *c)
 
 	if (deploy_cmd_opts(c, &o) != 0)
 		return (CMD_RETURN_NORMAL);
-	d = xcalloc(1, sizeof *d);
-	d->cmd = c;
+	d = deploy_cmd_new(c);
 	if (c->argc == 1 && inventory_node(c->env->inv, c->argv[0]) == NULL &&
 	    inventory_service(c->env->inv, c->argv[0]) == NULL &&
 	    deploy_recipe_find(c->argv[0]) == NULL) {
 		if ((d->saved = deploy_plan_load(c->argv[0], &cause)) == NULL) {
 			cmd_error(c, CMD_EXIT_USAGE, "%s", cause);
-			goto fail;
+			free(cause);
+			deploy_cmd_free(d);
+			return (CMD_RETURN_NORMAL);
 		}
 		ntargets = d->saved->ntargets;
 		targets = d->saved->targets;
 	}
-	if ((d->run = deploy_run_new(c->env, &o, ntargets, targets, &cause)) == NULL) {
-		cmd_error(c, CMD_EXIT_USAGE, "%s", cause);
-		goto fail;
-	}
-	c->state = d;
-	c->cancel = deploy_cmd_cancel;
+	if (deploy_cmd_run(c, d, &o, ntargets, targets) != 0)
+		return (CMD_RETURN_NORMAL);
 	deploy_apply(d->run, d->saved, deploy_apply_done_cmd, d);
 	return (CMD_RETURN_WAIT);
-fail:
-	free(cause);
-	deploy_cmd_free(d);
-	return (CMD_RETURN_NORMAL);
 }
 
 /* The gateway (or first) node, its root and a connection to it. */
@@ -296,12 +316,11 @@ deploy_unlock_done_cmd(int status, const char *out, size_t len, const char *msg,
 static enum cmd_retval
 deploy_cmd_lock(struct cmd *c, int unlock)
 {
-	struct deploy_cmd	*d = xcalloc(1, sizeof *d);
+	struct deploy_cmd	*d = deploy_cmd_new(c);
 	const struct inv_node	*n;
 	const char		*p;
 	char			*script, *cmd;
 
-	d->cmd = c;
 	if (unlock) {
 		for (p = c->argv[0]; *p != '\0'; p++) {
 			if (strchr("0123456789abcdefABCDEFT-", *p) == NULL)
@@ -325,8 +344,7 @@ deploy_cmd_lock(struct cmd *c, int unlock)
 		xasprintf(&script, "cat \"$ROOT%s/deploy.lock/info\" 2>/dev/null ||"
 		    " exit 3", DEPLOY_STATE_DIR);
 	cmd = deploy_command(&d->np, script);
-	c->state = d;
-	c->cancel = deploy_cmd_cancel;
+	deploy_cmd_wait(c, d);
 	deploy_conn_exec(d->conn, cmd, 30000, unlock ? deploy_unlock_done_cmd :
 	    deploy_lock_status_done, d);
 	free(script);
@@ -467,20 +485,12 @@ deploy_cmd_rollback(struct cmd *c)
 {
 	struct deploy_opts	 o;
 	struct deploy_cmd	*d;
-	char			*cause = NULL;
 
 	if (deploy_cmd_opts(c, &o) != 0)
 		return (CMD_RETURN_NORMAL);
-	d = xcalloc(1, sizeof *d);
-	d->cmd = c;
-	if ((d->run = deploy_run_new(c->env, &o, 1, c->argv, &cause)) == NULL) {
-		cmd_error(c, CMD_EXIT_USAGE, "%s", cause);
-		free(cause);
-		free(d);
+	d = deploy_cmd_new(c);
+	if (deploy_cmd_run(c, d, &o, 1, c->argv) != 0)
 		return (CMD_RETURN_NORMAL);
-	}
-	c->state = d;
-	c->cancel = deploy_cmd_cancel;
 	deploy_rollback_next(d);
 	return (c->finished ? CMD_RETURN_NORMAL : CMD_RETURN_WAIT);
 }

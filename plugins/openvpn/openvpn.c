@@ -114,35 +114,35 @@ struct ovpn_add {
 	size_t			 part;
 };
 
+/* Free what a profile being added holds; the key's copy is wiped first. */
+static void
+ovpn_add_free(struct ovpn_add *a)
+{
+	a->cmd->state = NULL;
+	deploy_conn_free(a->conn);
+	if (a->profile.data != NULL)
+		explicit_bzero(a->profile.data, a->profile.len);
+	buf_free(&a->profile);
+	free(a->root);
+	free(a->out);
+	free(a);
+}
+
+/* The command is done, well or not: free it all and let the caller go on. */
 static void
 ovpn_add_end(struct ovpn_add *a)
 {
 	struct cmd	*c = a->cmd;
 
-	c->state = NULL;
-	deploy_conn_free(a->conn);
-	if (a->profile.data != NULL)
-		explicit_bzero(a->profile.data, a->profile.len);
-	buf_free(&a->profile);
-	free(a->root);
-	free(a->out);
-	free(a);
+	ovpn_add_free(a);
 	cmd_finish(c);
 }
 
+/* The command was cancelled: free it all, with no cmd_finish. */
 static void
 ovpn_add_cancel(struct cmd *c)
 {
-	struct ovpn_add	*a = c->state;
-
-	c->state = NULL;
-	deploy_conn_free(a->conn);
-	if (a->profile.data != NULL)
-		explicit_bzero(a->profile.data, a->profile.len);
-	buf_free(&a->profile);
-	free(a->root);
-	free(a->out);
-	free(a);
+	ovpn_add_free(c->state);
 }
 
 /* The profile is private: 0600, temp + rename, never over an existing file's mode. */
@@ -277,8 +277,7 @@ ovpn_cmd_client_add(struct cmd *c)
 	    &cause)) == NULL) {
 		cmd_error(c, CMD_EXIT_UNREACHABLE, "%s", cause);
 		free(cause);
-		c->state = a;
-		ovpn_add_cancel(c);
+		ovpn_add_free(a);
 		return (CMD_RETURN_NORMAL);
 	}
 	remote = a->node->public_address != NULL ? a->node->public_address :

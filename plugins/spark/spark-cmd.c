@@ -18,6 +18,7 @@
 #include "core/xmalloc.h"
 #include "backends/kube.h"
 #include "plugins/spark/spark-cmd.h"
+#include "plugins/spark/spark-view.h"
 
 /* spark watch: what to print and when to stop. */
 struct spark_watch {
@@ -187,96 +188,21 @@ spark_get_app(struct spark_run *r, void (*next)(struct spark_run *,
 	free(path);
 }
 
-/* The applications view's columns. */
-static struct view *
-spark_apps_view(void)
-{
-	struct view	*v = view_new("Spark applications");
+/* The columns of spark apps, in order. */
+static const enum spark_view_app spark_apps_cols[] = {
+	SPARK_VIEW_APP_NAME, SPARK_VIEW_APP_NAMESPACE, SPARK_VIEW_APP_STATE,
+	SPARK_VIEW_APP_SUBMITTED, SPARK_VIEW_APP_DURATION, SPARK_VIEW_APP_DRIVER,
+	SPARK_VIEW_APP_EXECUTORS, SPARK_VIEW_APP_DAG, SPARK_VIEW_APP_RUN,
+	SPARK_VIEW_APP_TASK, SPARK_VIEW_APP_ERROR
+};
 
-	view_add_column(v, "name", VIEW_TEXT);
-	view_add_column(v, "namespace", VIEW_TEXT);
-	view_add_column(v, "state", VIEW_STATE);
-	view_add_column(v, "submitted", VIEW_TIME);
-	view_add_column(v, "duration", VIEW_DURATION);
-	view_add_column(v, "driver", VIEW_TEXT);
-	view_add_column(v, "executors", VIEW_TEXT);
-	view_add_column(v, "dag", VIEW_TEXT);
-	view_add_column(v, "run", VIEW_TEXT);
-	view_add_column(v, "task", VIEW_TEXT);
-	view_add_column(v, "error", VIEW_TEXT);
-	return (v);
-}
-
-/* One application as a row. */
-static void
-spark_apps_add(struct view *v, json_t *app)
-{
-	struct kube_app_row	 a;
-	size_t			 row;
-	int64_t			 end;
-	char			 ex[32];
-
-	kube_app_row(app, &a);
-	row = view_add_row(v);
-	view_set_text(v, row, 0, a.name);
-	view_set_text(v, row, 1, a.namespace);
-	view_set_text(v, row, 2, *a.state != '\0' ? a.state : "NEW");
-	if (a.submitted != 0) {
-		view_set_num(v, row, 3, a.submitted);
-		end = a.finished != 0 ? a.finished : (int64_t)time(NULL);
-		view_set_num(v, row, 4, (end - a.submitted) * 1000);
-	}
-	view_set_text(v, row, 5, a.driver_pod);
-	snprintf(ex, sizeof ex, "%d/%d", a.executors_running, a.executors_total);
-	view_set_text(v, row, 6, ex);
-	view_set_text(v, row, 7, a.dag_id);
-	view_set_text(v, row, 8, a.run_id);
-	view_set_text(v, row, 9, a.task_id);
-	view_set_text(v, row, 10, a.error);
-}
-
-/* The pods view's columns; name, namespace and phase as kubectl's JSON has them. */
-static struct view *
-spark_pods_view(void)
-{
-	struct view	*v = view_new("Spark pods");
-
-	view_add_column(v, "name", VIEW_TEXT);
-	view_add_column(v, "namespace", VIEW_TEXT);
-	view_add_column(v, "phase", VIEW_STATE);
-	view_add_column(v, "ready", VIEW_TEXT);
-	view_add_column(v, "restarts", VIEW_NUMBER);
-	view_add_column(v, "node", VIEW_TEXT);
-	view_add_column(v, "created", VIEW_TIME);
-	view_add_column(v, "reason", VIEW_TEXT);
-	view_add_column(v, "role", VIEW_TEXT);
-	view_add_column(v, "app", VIEW_TEXT);
-	return (v);
-}
-
-/* One pod as a row. */
-static void
-spark_pods_add(struct view *v, json_t *pod)
-{
-	struct kube_pod_row	 p;
-	size_t			 row;
-	char			 ready[32];
-
-	kube_pod_row(pod, &p);
-	row = view_add_row(v);
-	view_set_text(v, row, 0, p.name);
-	view_set_text(v, row, 1, p.namespace);
-	view_set_text(v, row, 2, p.phase);
-	snprintf(ready, sizeof ready, "%d/%d", p.ready, p.containers);
-	view_set_text(v, row, 3, ready);
-	view_set_num(v, row, 4, p.restarts);
-	view_set_text(v, row, 5, p.node);
-	if (p.created != 0)
-		view_set_num(v, row, 6, p.created);
-	view_set_text(v, row, 7, p.reason);
-	view_set_text(v, row, 8, p.role);
-	view_set_text(v, row, 9, p.app);
-}
+/* The columns of spark pods, in order: name, namespace and phase as kubectl's JSON has them. */
+static const enum spark_view_pod spark_pods_cols[] = {
+	SPARK_VIEW_POD_NAME, SPARK_VIEW_POD_NAMESPACE, SPARK_VIEW_POD_PHASE,
+	SPARK_VIEW_POD_READY, SPARK_VIEW_POD_RESTARTS, SPARK_VIEW_POD_NODE,
+	SPARK_VIEW_POD_CREATED, SPARK_VIEW_POD_REASON, SPARK_VIEW_POD_ROLE,
+	SPARK_VIEW_POD_APP
+};
 
 /* The list is whole: build the view (sorted by namespace, then name) and end. */
 static void
@@ -297,12 +223,15 @@ spark_listed(struct kube_informer *inf, enum kube_event ev, json_t *obj,
 	}
 	if (ev != KUBE_EV_SYNCED)
 		return;
-	v = apps ? spark_apps_view() : spark_pods_view();
+	v = apps ? spark_view_apps(spark_apps_cols, SPARK_VIEW_NCOLS(spark_apps_cols)) :
+	    spark_view_pods(spark_pods_cols, SPARK_VIEW_NCOLS(spark_pods_cols));
 	for (i = 0; i < kube_informer_size(inf); i++) {
 		if (apps)
-			spark_apps_add(v, kube_informer_at(inf, i));
+			spark_view_app_row(v, view_add_row(v), kube_informer_at(inf, i),
+			    spark_apps_cols, SPARK_VIEW_NCOLS(spark_apps_cols), NULL);
 		else
-			spark_pods_add(v, kube_informer_at(inf, i));
+			spark_view_pod_row(v, view_add_row(v), kube_informer_at(inf, i),
+			    spark_pods_cols, SPARK_VIEW_NCOLS(spark_pods_cols), NULL);
 	}
 	view_sort(v, 0, 0);
 	view_sort(v, 1, 0);

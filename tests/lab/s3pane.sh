@@ -5,6 +5,7 @@
 # removed at the end): upload, download with the same sha256, a presigned
 # link fetched with curl, delete refused with n and done with y.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/tmux.sh"
 
 LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
 if [ ! -f "$LAB/lab.conf" ]; then
@@ -29,18 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-screen() { tm capture-pane -p; }
-wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it (grep -E)
-	local i n=$(( ${2:-10} * 20 ))
-	tm has-session 2>/dev/null || { echo "# the tmux server is gone"; return 1; }
-	for ((i = 0; i < n; i++)); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.05
-	done
-	echo "# screen while waiting for: $1"
-	screen | sed 's/^/# /'
-	return 1
-}
 type() { tm send-keys -l -- "${1//;/\\;}"; }
 prompt() { tm send-keys :; type "$1"; tm send-keys Enter; }
 # filter_open TEXT: show only the rows matching TEXT and open the first.

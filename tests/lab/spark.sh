@@ -9,6 +9,7 @@
 # spark pods -o json against kubectl get pods -o json.
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../../lab/lib/kubesim.sh"
 LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
 if [ ! -f "$LAB/lab.conf" ] || [ ! -f "$LAB/kube/server.crt" ]; then
 	echo "1..0 # SKIP no lab at $LAB (lab/lab up)"
@@ -26,20 +27,8 @@ trap cleanup EXIT
 
 # A private simulator: the lab's certificates and token, short history and
 # rare bookmarks (so a watch resumed after a burst of writes gets 410).
-for try in 1 2 3 4 5; do
-	PORT=$((20000 + (RANDOM % 20000)))
-	/usr/bin/python3 "$top_srcdir/lab/sim/kube/kubesim.py" --listen "$HOST:$PORT" \
-	    --dir "$LAB/kube" --token-file "$TOKEN_FILE" --history 300 \
-	    --bookmark-seconds 30 --log "$T/sim.log" >"$T/sim.out" 2>&1 &
-	SIMPID=$!
-	for i in $(seq 50); do
-		curl -sf --cacert "$CA" "https://$HOST:$PORT/ping" >/dev/null 2>&1 && break
-		kill -0 "$SIMPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$SIMPID" 2>/dev/null && break
-	SIMPID=
-done
+kubesim_start "$HOST" "$CA" "$T/sim.out" 50 --dir "$LAB/kube" \
+    --token-file "$TOKEN_FILE" --history 300 --bookmark-seconds 30 --log "$T/sim.log"
 if [ -z "$SIMPID" ]; then
 	echo "1..0 # SKIP cannot start a private Kubernetes simulator"
 	exit 0

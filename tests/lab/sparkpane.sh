@@ -6,6 +6,7 @@
 # from the Airflow grid's task to its application and back; and 10,000 pods
 # in a private simulator (never the shared one) with the pane still answering.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/tmux.sh"
 
 LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
 if [ ! -f "$LAB/lab.conf" ]; then
@@ -33,18 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-screen() { tm capture-pane -p; }
-wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it (grep -E)
-	local i n=$(( ${2:-10} * 20 ))
-	tm has-session 2>/dev/null || { echo "# the tmux server is gone"; return 1; }
-	for ((i = 0; i < n; i++)); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.05
-	done
-	echo "# screen while waiting for: $1"
-	screen | sed 's/^/# /'
-	return 1
-}
 keys() { tm send-keys "$@"; }
 type() { tm send-keys -l -- "$1"; }
 prompt() { keys :; type "$1"; keys Enter; }

@@ -3,6 +3,7 @@
 # with their state, Enter shows a step's diff, A asks before it applies,
 # progress on the message line, and the pane then shows what changed.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/tmux.sh"
 
 command -v tmux >/dev/null || { echo "1..0 # SKIP tmux not installed"; exit 0; }
 export PLATFORM_TUI_THEME_DIR="$top_srcdir/themes" PLATFORM_TUI_TEMPLATES="$top_srcdir/plugins"
@@ -26,14 +27,6 @@ address = 127.0.0.1
 X
 chmod 644 "$T/inv.conf"
 
-screen() { tm capture-pane -p; }
-wait_for() {	# wait_for PATTERN: up to 10 s for the screen to show it
-	for _ in $(seq 100); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # --local: the console deploys the machine it runs on (under the root).
 mkdir -p "$XDG_CONFIG_HOME/platform-tui"

@@ -3,6 +3,7 @@
 # that refuses connections is named with why and when it failed and that the
 # watch retries; the keys still answer; an inventory without Kubernetes says so.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/tmux.sh"
 
 command -v tmux >/dev/null || { echo "1..0 # SKIP tmux not installed"; exit 0; }
 export PLATFORM_TUI_THEME_DIR="$top_srcdir/themes"
@@ -11,18 +12,6 @@ tm() { tmux -L "$sock" "$@"; }
 T=$(mktemp -d)
 trap 'for s in pt-sparkpane-$$ pt-sparkpane2-$$; do tmux -L $s kill-server 2>/dev/null; done; rm -rf "$T"' EXIT
 export XDG_CONFIG_HOME=$T/config
-
-screen() { tm capture-pane -p; }
-wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it (grep -E)
-	local i n=$(( ${2:-10} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.05
-	done
-	echo "# screen while waiting for: $1"
-	screen | sed 's/^/# /'
-	return 1
-}
 
 printf 'not-a-real-token\n' >"$T/token"
 chmod 600 "$T/token"

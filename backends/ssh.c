@@ -314,6 +314,10 @@ ssh_session_teardown(struct ssh_session *s, int graceful)
 		s->jump_fwd = NULL;
 	}
 	s->sender = NULL;
+	s->chan_owner = NULL;
+	s->sftp_owner = NULL;
+	s->sftp_starting = 0;
+	s->sftp_closing = 0;
 	s->idle_data = 0;
 	s->lost = 0;
 	s->step = SSH_CONN_NONE;

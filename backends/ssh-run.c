@@ -378,6 +378,9 @@ ssh_op_end(struct ssh_op *op, enum ssh_error err, const char *msg)
 	}
 	if (op->orphan)
 		return;
+	log_debug("ssh: %s: %s %s inside a call: it ends when the call returns",
+	    s->name, op->type->name, err == SSH_ERR_CANCELLED ? "cancelled" :
+	    "timed out");
 	if (err != SSH_ERR_CANCELLED)
 		op->type->fail(op, err, msg, SSH_FAIL_DETACH);
 	op->orphan = 1;

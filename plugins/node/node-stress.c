@@ -55,6 +55,7 @@ struct node_stress_op {
 	int			 fd;		/* forward: our end of the pair */
 	struct loop_io		 io;
 	struct buf		 out;
+	struct loop_timer	 cancel;	/* --cancel: ends it early */
 	int			 done;
 };
 
@@ -68,6 +69,8 @@ struct node_stress {
 	int			 nref;
 	struct node_stress_op	*ops;
 	int			 nops;
+	int			 cancel_every;	/* cancel every Nth op, or 0 */
+	int			 ncancelled;
 	int			 left;
 	int			 failed;
 };
@@ -84,6 +87,7 @@ node_stress_free(struct node_stress *st)
 
 	for (n = 0; st->ops != NULL && n < st->nops; n++) {
 		o = &st->ops[n];
+		loop_timer_stop(&o->cancel);
 		if (o->xfer != NULL)
 			ssh_xfer_cancel(o->xfer);
 		if (o->exec != NULL)
@@ -124,7 +128,8 @@ node_stress_end(struct node_stress *st)
 		cmd_error(c, CMD_EXIT_FAIL, "%d of %d operations failed",
 		    st->failed, st->nops);
 	else
-		cmd_message(c, "ok %d operations", st->nops);
+		cmd_message(c, "ok %d operations, %d cancelled", st->nops,
+		    st->ncancelled);
 	c->state = NULL;
 	c->cancel = NULL;
 	node_stress_free(st);
@@ -267,6 +272,32 @@ node_stress_fwd_done(struct ssh_fwd *f, enum ssh_error err, const char *msg,
 		node_stress_result(o, "forward closed before the banner");
 }
 
+/* --cancel: the op goes while queued or in the middle of its call. */
+static void
+node_stress_cancel_one(void *arg)
+{
+	struct node_stress_op	*o = arg;
+
+	if (o->done)
+		return;
+	if (o->xfer != NULL)
+		ssh_xfer_cancel(o->xfer);
+	if (o->exec != NULL)
+		ssh_exec_cancel(o->exec);
+	if (o->fwd != NULL)
+		ssh_forward_close(o->fwd);
+	o->xfer = NULL;
+	o->exec = NULL;
+	o->fwd = NULL;
+	if (o->fd != -1) {
+		loop_io_stop(&o->io);
+		close(o->fd);
+		o->fd = -1;
+	}
+	o->st->ncancelled++;
+	node_stress_result(o, NULL);
+}
+
 /* The reference reads, one at a time, then everything at once. */
 static void
 node_stress_ref_done(struct ssh_xfer *x, enum ssh_error err, const char *msg,
@@ -349,9 +380,16 @@ node_stress_start(struct node_stress *st)
 		    NODE_STRESS_GET);
 		o->file = (n / 2) % (int)NODE_STRESS_NFILES;
 		buf_init(&o->out);
+		loop_timer_init(&o->cancel, st->c->env->loop,
+		    node_stress_cancel_one, o);
 	}
-	for (n = 0; n < st->nops; n++)
-		node_stress_start_one(st, &st->ops[n]);
+	for (n = 0; n < st->nops; n++) {
+		o = &st->ops[n];
+		node_stress_start_one(st, o);
+		/* Spread over the first milliseconds: queued ones and running ones. */
+		if (st->cancel_every > 0 && n % st->cancel_every == 0)
+			loop_timer_start(&o->cancel, (uint64_t)(n % 7));
+	}
 }
 
 static enum cmd_retval
@@ -367,6 +405,8 @@ node_ssh_stress(struct cmd *c)
 	st->nops = 50;
 	if ((o = cmd_opt(c, "ops")) != NULL && (st->nops = atoi(o)) <= 0)
 		st->nops = 50;
+	if ((o = cmd_opt(c, "cancel")) != NULL)
+		st->cancel_every = atoi(o);
 	if ((o = cmd_opt(c, "forward")) != NULL) {
 		if ((colon = strrchr(o, ':')) == NULL || atoi(colon + 1) <= 0) {
 			cmd_error(c, CMD_EXIT_USAGE, "--forward wants HOST:PORT");
@@ -393,8 +433,8 @@ node_ssh_stress(struct cmd *c)
 
 const struct cmd_entry node_ssh_stress_entry = {
 	.name = "node ssh-stress",
-	.args = { "ops= forward=", 1, 1 },
-	.usage = "[--ops N] [--forward HOST:PORT] NODE",
+	.args = { "ops= forward= cancel=", 1, 1 },
+	.usage = "[--ops N] [--forward HOST:PORT] [--cancel EVERY] NODE",
 	.help = "Run many SSH operations at once on a node's session (for tests).",
 	.flags = CMD_INVENTORY | CMD_HIDDEN,
 	.exec = node_ssh_stress,

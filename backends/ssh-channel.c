@@ -72,7 +72,7 @@ ssh_channel_error(struct ssh_op *op, int rc, enum ssh_error err, const char *wha
 	if (ssh_session_broken_rc(rc))
 		return (SSH_STEP_BROKEN);
 	msg = ssh_session_last_error(op->s, what);
-	op->type->fail(op, err, msg, 0);
+	op->type->fail(op, err, msg, SSH_FAIL_REPORT);
 	free(msg);
 	return (SSH_STEP_DONE);
 }
@@ -87,13 +87,19 @@ ssh_exec_free(struct ssh_exec *e)
 	free(e);
 }
 
+/* End an exec with an error (see struct ssh_op_type for HOW). */
 static void
-ssh_exec_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int quiet)
+ssh_exec_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int how)
 {
 	struct ssh_exec	*e = (struct ssh_exec *)op;
 
+	if (how == SSH_FAIL_DETACH) {
+		if (!op->orphan)
+			e->done(e, -1, err, msg, e->arg);
+		return;
+	}
 	ssh_session_remove_op(op);
-	if (!quiet)
+	if (how == SSH_FAIL_REPORT && !op->orphan)
 		e->done(e, -1, err, msg, e->arg);
 	ssh_exec_free(e);
 }
@@ -170,6 +176,11 @@ ssh_exec_step(struct ssh_op *op)
 				return (SSH_STEP_AGAIN);
 			return (ssh_channel_error(op, rc, SSH_ERR_CHANNEL,
 			    "opening a session channel"));
+		}
+		ssh_op_opened(op);
+		if (op->orphan) {
+			ssh_exec_fail(op, SSH_ERR_CANCELLED, NULL, SSH_FAIL_QUIET);
+			return (SSH_STEP_DONE);
 		}
 		e->phase = SSH_EXEC_START;
 		/* FALLTHROUGH */
@@ -254,6 +265,7 @@ ssh_exec_start(struct ssh_session *s, const char *command, int timeout_ms,
 	e->done = done;
 	e->arg = arg;
 	buf_init(&e->in);
+	e->op.opening = 1;
 	ssh_session_add_op(s, &e->op, &ssh_exec_type, timeout_ms);
 	return (e);
 }
@@ -293,15 +305,20 @@ ssh_exec_cancel(struct ssh_exec *e)
 
 /* Release a forward: its socket closes, its channel is freed later. */
 static void
-ssh_fwd_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int quiet)
+ssh_fwd_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int how)
 {
 	struct ssh_fwd	*f = (struct ssh_fwd *)op;
 
-	ssh_session_remove_op(op);
 	loop_io_stop(&f->io);
-	close(f->fd);
-	if (!quiet && f->done != NULL)
+	if (f->fd != -1) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	if (how != SSH_FAIL_QUIET && !op->orphan && f->done != NULL)
 		f->done(f, err, msg, f->arg);
+	if (how == SSH_FAIL_DETACH)
+		return;
+	ssh_session_remove_op(op);
 	ssh_session_dispose(op->s, f->ch, NULL);
 	free(f->host);
 	free(f);
@@ -420,6 +437,11 @@ ssh_fwd_step(struct ssh_op *op)
 			return (ssh_session_broken_rc(rc) ? SSH_STEP_BROKEN :
 			    SSH_STEP_DONE);
 		}
+		ssh_op_opened(op);
+		if (op->orphan) {
+			ssh_fwd_fail(op, SSH_ERR_CANCELLED, NULL, SSH_FAIL_QUIET);
+			return (SSH_STEP_DONE);
+		}
 		f->open = 1;
 		op->s->again = 1;
 		loop_timer_stop(&op->timer);	/* the timeout was for opening */
@@ -431,7 +453,7 @@ ssh_fwd_step(struct ssh_op *op)
 	}
 	if (rc == 1 || (f->fd_eof && f->ch_eof && f->fd_shut && f->eof_sent) ||
 	    libssh2_channel_eof(f->ch) < 0) {
-		ssh_fwd_fail(op, SSH_OK, NULL, 0);
+		ssh_fwd_fail(op, SSH_OK, NULL, SSH_FAIL_REPORT);
 		return (SSH_STEP_DONE);
 	}
 	if (f->upoff == f->uplen && !f->fd_eof)
@@ -467,6 +489,7 @@ ssh_forward_fd(struct ssh_session *s, int fd, const char *host, int port,
 	if ((flags = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	loop_io_init(&f->io, s->ssh->loop, fd, ssh_fwd_io, f);
+	f->op.opening = 1;
 	ssh_session_add_op(s, &f->op, &ssh_fwd_type, s->timeout_ms);
 	return (f);
 }
@@ -475,4 +498,66 @@ void
 ssh_forward_close(struct ssh_fwd *f)
 {
 	ssh_op_cancel(&f->op);
+}
+
+/* The liveness check ends: its answer came, or the session went. */
+static void
+ssh_ping_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int how)
+{
+	(void)err;
+	(void)msg;
+	if (how == SSH_FAIL_DETACH)
+		return;
+	if (op->s->ping == op)
+		op->s->ping = NULL;
+	ssh_session_remove_op(op);
+	free(op);
+}
+
+/*
+ * Open a channel of a type no server knows: the refusal (consumed by
+ * libssh2, unlike a keepalive's reply, which 1.10 keeps in its packet
+ * list for ever) proves the server process still answers.
+ */
+static enum ssh_step
+ssh_ping_step(struct ssh_op *op)
+{
+	static const char	 type[] = "ping@platform-tui";
+	LIBSSH2_CHANNEL		*ch;
+	int			 rc;
+
+	ch = libssh2_channel_open_ex(op->s->sess, type, sizeof type - 1,
+	    LIBSSH2_CHANNEL_WINDOW_DEFAULT, LIBSSH2_CHANNEL_PACKET_DEFAULT,
+	    NULL, 0);
+	if (ch == NULL) {
+		rc = libssh2_session_last_errno(op->s->sess);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return (SSH_STEP_AGAIN);
+		if (ssh_session_broken_rc(rc))
+			return (SSH_STEP_BROKEN);
+	}
+	ssh_op_opened(op);
+	if (ch != NULL)
+		ssh_session_dispose(op->s, ch, NULL);
+	ssh_ping_fail(op, SSH_OK, NULL, SSH_FAIL_QUIET);
+	return (SSH_STEP_DONE);
+}
+
+static const struct ssh_op_type ssh_ping_type = {
+	.name = "liveness check",
+	.step = ssh_ping_step,
+	.fail = ssh_ping_fail,
+};
+
+/* Ask the server for an answer; the keepalive tick judges how long it takes. */
+void
+ssh_channel_ping(struct ssh_session *s)
+{
+	struct ssh_op	*op;
+
+	op = xcalloc(1, sizeof *op);
+	op->opening = 1;
+	s->ping = op;
+	s->ping_at = loop_now(s->ssh->loop);
+	ssh_session_add_op(s, op, &ssh_ping_type, 0);
 }

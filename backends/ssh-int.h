@@ -32,9 +32,17 @@ enum ssh_step {
 struct ssh_op_type {
 	const char	*name;
 	enum ssh_step	(*step)(struct ssh_op *);
-	/* Report the error to the owner (unless quiet), release everything, free. */
-	void		(*fail)(struct ssh_op *, enum ssh_error, const char *, int quiet);
+	/*
+	 * Report the error to the owner (unless SSH_FAIL_QUIET), release
+	 * everything, free; SSH_FAIL_DETACH reports and releases what the
+	 * owner gave but keeps the op, which ends later as an orphan.
+	 */
+	void		(*fail)(struct ssh_op *, enum ssh_error, const char *, int how);
 };
+
+#define SSH_FAIL_REPORT	0
+#define SSH_FAIL_QUIET	1
+#define SSH_FAIL_DETACH	2
 
 struct ssh_op {
 	const struct ssh_op_type *type;
@@ -45,6 +53,8 @@ struct ssh_op {
 	int			 needs_sftp;	/* waits for the session's SFTP channel */
 	int			 fail_now;	/* the timer reports the session's error */
 	int			 paused;	/* reads nothing until resumed */
+	int			 opening;	/* its next call opens a channel */
+	int			 orphan;	/* owner gone: only ends its libssh2 call */
 	TAILQ_ENTRY(ssh_op)	 entry;
 };
 TAILQ_HEAD(ssh_ops, ssh_op);
@@ -120,6 +130,16 @@ struct ssh_session {
 	int			 idle_data;	/* bytes arrived with nobody reading */
 	int			 lost;		/* broke during a run: drop after it */
 	struct ssh_op		*sender;	/* blocked mid-packet: only it may send */
+	/*
+	 * libssh2 1.10 keeps a channel open's state in the session and an SFTP
+	 * request's in the SFTP session: one of each at a time, in list order.
+	 */
+	struct ssh_op		*chan_owner;	/* opening a channel, or NULL */
+	struct ssh_op		*sftp_owner;	/* between SFTP open and close, or NULL */
+	int			 sftp_starting;	/* libssh2_sftp_init opens a channel too */
+	int			 sftp_closing;	/* a disposed handle's close is running */
+	struct ssh_op		*ping;		/* liveness check waiting for its answer */
+	uint64_t		 ping_at;	/* when it was sent (loop_now ms) */
 	TAILQ_ENTRY(ssh_session) entry;
 };
 TAILQ_HEAD(ssh_sessions, ssh_session);
@@ -158,6 +178,8 @@ void		 ssh_session_kick(struct ssh_session *);
 int		 ssh_session_broken_rc(int rc);
 char		*ssh_session_last_error(struct ssh_session *, const char *what);
 void		 ssh_op_cancel(struct ssh_op *);
+void		 ssh_op_end(struct ssh_op *, enum ssh_error, const char *);
+void		 ssh_op_opened(struct ssh_op *);
 
 /* ssh-connect.c */
 void		 ssh_connect_step(struct ssh_session *);
@@ -203,6 +225,9 @@ int		 ssh_config_lookup(const char *text, size_t len, const char *alias,
 int		 ssh_config_lookup_file(const char *path, const char *alias,
 		     struct ssh_config_host *);
 void		 ssh_config_host_free(struct ssh_config_host *);
+
+/* ssh-channel.c */
+void		 ssh_channel_ping(struct ssh_session *);
 
 /* ssh-sftp.c */
 void		 ssh_sftp_close(struct ssh_session *);

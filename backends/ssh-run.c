@@ -116,18 +116,28 @@ ssh_run_io(int fd, short revents, void *arg)
 	ssh_run(s);
 }
 
-/* Free closed channels and handles without blocking, oldest first. */
+/*
+ * Free closed channels and handles without blocking, oldest first. A
+ * handle's close resets the SFTP session's read state (sftp_close_handle
+ * in libssh2 1.10), so it waits while an SFTP op holds the SFTP turn.
+ */
 static int
 ssh_run_disposes(struct ssh_session *s)
 {
-	struct ssh_dispose	*d;
+	struct ssh_dispose	*d, *next;
 	int			 rc;
 
-	while ((d = TAILQ_FIRST(&s->disposes)) != NULL) {
+	for (d = TAILQ_FIRST(&s->disposes); d != NULL; d = next) {
+		next = TAILQ_NEXT(d, entry);
 		if (d->handle != NULL) {
+			if (s->sftp_owner != NULL)
+				continue;
+			s->sftp_closing = 1;
 			rc = libssh2_sftp_close_handle(d->handle);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return (0);
+			s->sftp_closing = 0;
+			s->again = 1;
 			d->handle = NULL;
 		}
 		if (d->channel != NULL) {
@@ -154,7 +164,9 @@ ssh_run_sftp(struct ssh_session *s)
 
 	if (s->sftp != NULL)
 		return (1);
-	if (s->sftp_failed || s->sender != NULL)
+	/* libssh2_sftp_init opens a channel: it takes the open turn too. */
+	if (s->sftp_failed || s->sender != NULL ||
+	    (s->chan_owner != NULL && !s->sftp_starting))
 		return (0);
 	TAILQ_FOREACH(op, &s->ops, entry) {
 		if (op->needs_sftp)
@@ -162,14 +174,18 @@ ssh_run_sftp(struct ssh_session *s)
 	}
 	if (op == NULL)
 		return (0);
+	s->sftp_starting = 1;
 	s->sftp = libssh2_sftp_init(s->sess);
 	if (s->sftp != NULL) {
+		s->sftp_starting = 0;
 		s->again = 1;
 		return (1);
 	}
 	rc = libssh2_session_last_errno(s->sess);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return (0);
+	s->sftp_starting = 0;
+	s->again = 1;
 	if (ssh_session_broken_rc(rc)) {
 		ssh_session_drop(s, "SFTP start failed");
 		return (0);
@@ -178,18 +194,52 @@ ssh_run_sftp(struct ssh_session *s)
 	for (op = TAILQ_FIRST(&s->ops); op != NULL; op = next) {
 		next = TAILQ_NEXT(op, entry);
 		if (op->needs_sftp)
-			op->type->fail(op, SSH_ERR_SFTP, msg, 0);
+			op->type->fail(op, SSH_ERR_SFTP, msg, SSH_FAIL_REPORT);
 	}
 	free(msg);
 	return (0);
 }
 
-/* Step one operation; returns 1 when the list changed under us. */
+/* Which of the session's turns OP holds, as bits. */
+static int
+ssh_run_held(struct ssh_session *s, struct ssh_op *op)
+{
+	return ((s->chan_owner == op) | (s->sftp_owner == op) << 1);
+}
+
+/*
+ * May OP run now? An SFTP op waits for the SFTP channel and then for the
+ * SFTP turn (held until it ends); an op about to open a channel waits for
+ * the open turn. The first in the list that asks gets a free turn.
+ */
+static int
+ssh_run_may_step(struct ssh_session *s, struct ssh_op *op)
+{
+	if (op->fail_now)
+		return (0);
+	if (op->needs_sftp) {
+		if (s->sftp == NULL)
+			return (0);
+		if (s->sftp_owner == NULL && !s->sftp_closing)
+			s->sftp_owner = op;
+		if (s->sftp_owner != op)
+			return (0);
+	}
+	if (op->opening) {
+		if (s->chan_owner == NULL && !s->sftp_starting)
+			s->chan_owner = op;
+		if (s->chan_owner != op)
+			return (0);
+	}
+	return (1);
+}
+
+/* Step one operation; returns 1 when the list or the turns changed. */
 static int
 ssh_run_op(struct ssh_session *s, struct ssh_op *op)
 {
 	enum ssh_step	r;
-	int		dirs;
+	int		dirs, held = ssh_run_held(s, op);
 
 	op->in_step = 1;
 	r = op->type->step(op);
@@ -197,7 +247,8 @@ ssh_run_op(struct ssh_session *s, struct ssh_op *op)
 		return (1);
 	op->in_step = 0;
 	if (op->cancelled) {
-		op->type->fail(op, SSH_ERR_CANCELLED, NULL, 1);
+		op->cancelled = 0;
+		ssh_op_end(op, SSH_ERR_CANCELLED, NULL);
 		return (1);
 	}
 	if (r == SSH_STEP_BROKEN) {
@@ -209,7 +260,8 @@ ssh_run_op(struct ssh_session *s, struct ssh_op *op)
 		s->sender = op;
 	else if (s->sender == op && !(dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND))
 		s->sender = NULL;
-	return (0);
+	/* A turn came free: start again from the oldest waiter. */
+	return (ssh_run_held(s, op) != held);
 }
 
 /*
@@ -246,9 +298,7 @@ ssh_run(struct ssh_session *s)
 				break;
 		}
 		TAILQ_FOREACH(op, &s->ops, entry) {
-			if (op->needs_sftp && s->sftp == NULL)
-				continue;
-			if (op->fail_now)
+			if (!ssh_run_may_step(s, op))
 				continue;
 			if (ssh_run_op(s, op)) {
 				s->again = 1;
@@ -296,14 +346,61 @@ ssh_run_op_timeout(void *arg)
 
 	if (op->fail_now) {
 		op->type->fail(op, s->err != SSH_OK ? s->err : SSH_ERR_CONNECT,
-		    s->errmsg != NULL ? s->errmsg : "not connected", 0);
+		    s->errmsg != NULL ? s->errmsg : "not connected",
+		    SSH_FAIL_REPORT);
+		return;
+	}
+	if (op->orphan) {
+		/* Its call never returned: the shared state is stuck for good. */
+		ssh_session_drop(s, "no answer to a request");
 		return;
 	}
 	msg = xprintf("%s: %s timed out", s->name, op->type->name);
-	if (s->sender == op)
-		s->sender = NULL;
-	op->type->fail(op, SSH_ERR_TIMEOUT, msg, 0);
+	ssh_op_end(op, SSH_ERR_TIMEOUT, msg);
 	free(msg);
+}
+
+/*
+ * End an op from outside (cancel, timeout). One inside a libssh2 call
+ * on shared state (it holds a turn) cannot just stop: the next caller
+ * would take its answer. Its owner hears now (unless cancelled); the op
+ * lives on as an orphan until that call returns, for one more timeout.
+ */
+void
+ssh_op_end(struct ssh_op *op, enum ssh_error err, const char *msg)
+{
+	struct ssh_session	*s = op->s;
+
+	if (ssh_run_held(s, op) == 0) {
+		op->type->fail(op, err, msg, err == SSH_ERR_CANCELLED ?
+		    SSH_FAIL_QUIET : SSH_FAIL_REPORT);
+		return;
+	}
+	if (op->orphan)
+		return;
+	log_debug("ssh: %s: %s %s inside a call: it ends when the call returns",
+	    s->name, op->type->name, err == SSH_ERR_CANCELLED ? "cancelled" :
+	    "timed out");
+	if (err != SSH_ERR_CANCELLED)
+		op->type->fail(op, err, msg, SSH_FAIL_DETACH);
+	op->orphan = 1;
+	op->paused = 0;
+	loop_timer_start(&op->timer, (uint64_t)(s->timeout_ms > 0 ?
+	    s->timeout_ms : SSH_DEFAULT_TIMEOUT_MS));
+	ssh_session_kick(s);
+}
+
+/* The op's channel open returned: the next opener may go. */
+void
+ssh_op_opened(struct ssh_op *op)
+{
+	struct ssh_session	*s = op->s;
+
+	op->opening = 0;
+	if (s->chan_owner == op) {
+		s->chan_owner = NULL;
+		s->again = 1;
+	}
 }
 
 /* Queue an operation: it starts once the session is ready. */
@@ -338,6 +435,10 @@ ssh_session_remove_op(struct ssh_op *op)
 	loop_timer_stop(&op->timer);
 	if (s->sender == op)
 		s->sender = NULL;
+	if (s->chan_owner == op)
+		s->chan_owner = NULL;
+	if (s->sftp_owner == op)
+		s->sftp_owner = NULL;
 	TAILQ_REMOVE(&s->ops, op, entry);
 	s->again = 1;
 }
@@ -367,5 +468,5 @@ ssh_op_cancel(struct ssh_op *op)
 		op->cancelled = 1;
 		return;
 	}
-	op->type->fail(op, SSH_ERR_CANCELLED, NULL, 1);
+	ssh_op_end(op, SSH_ERR_CANCELLED, NULL);
 }

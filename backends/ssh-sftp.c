@@ -84,19 +84,35 @@ ssh_xfer_free(struct ssh_xfer *x)
 	free(x);
 }
 
+/* End a transfer with an error (see struct ssh_op_type for HOW). */
 static void
-ssh_xfer_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int quiet)
+ssh_xfer_fail(struct ssh_op *op, enum ssh_error err, const char *msg, int how)
 {
 	struct ssh_xfer	*x = (struct ssh_xfer *)op;
 
-	ssh_session_remove_op(op);
-	if (!quiet) {
+	if (how != SSH_FAIL_DETACH)
+		ssh_session_remove_op(op);
+	if (how != SSH_FAIL_QUIET && !op->orphan) {
 		if (x->kind == SSH_XFER_STATVFS)
 			x->vfs_done(NULL, err, msg, x->arg);
 		else
 			x->done(x, err, msg, NULL, 0, x->arg);
 	}
-	ssh_xfer_free(x);
+	if (how != SSH_FAIL_DETACH)
+		ssh_xfer_free(x);
+}
+
+/*
+ * Between two SFTP calls: an orphan (cancelled or timed out while its
+ * call ran) stops here, its libssh2 call done; its handle is closed later.
+ */
+static int
+ssh_xfer_orphan_done(struct ssh_xfer *x)
+{
+	if (!x->op.orphan)
+		return (0);
+	ssh_xfer_fail(&x->op, SSH_ERR_CANCELLED, NULL, SSH_FAIL_QUIET);
+	return (1);
 }
 
 /* A failed SFTP call: EAGAIN waits, a broken session drops, else the op fails. */
@@ -118,7 +134,7 @@ ssh_xfer_error(struct ssh_xfer *x, const char *what, const char *path)
 	} else {
 		msg = ssh_session_last_error(s, what);
 	}
-	ssh_xfer_fail(&x->op, SSH_ERR_SFTP, msg, 0);
+	ssh_xfer_fail(&x->op, SSH_ERR_SFTP, msg, SSH_FAIL_REPORT);
 	free(msg);
 	return (SSH_STEP_DONE);
 }
@@ -141,6 +157,8 @@ ssh_xfer_put_step(struct ssh_xfer *x)
 		if (x->h == NULL)
 			return (ssh_xfer_error(x, "cannot create", x->tmp));
 		x->phase = SSH_XFER_IO;
+		if (ssh_xfer_orphan_done(x))
+			return (SSH_STEP_DONE);
 		/* FALLTHROUGH */
 	case SSH_XFER_IO:
 		while (x->off < x->data.len) {
@@ -151,6 +169,8 @@ ssh_xfer_put_step(struct ssh_xfer *x)
 				    ssh_xfer_error(x, "cannot write", x->tmp));
 			x->off += (size_t)n;
 			x->op.s->again = 1;
+			if (ssh_xfer_orphan_done(x))
+				return (SSH_STEP_DONE);
 		}
 		x->phase = SSH_XFER_SETSTAT;
 		/* FALLTHROUGH */
@@ -161,6 +181,8 @@ ssh_xfer_put_step(struct ssh_xfer *x)
 		if (libssh2_sftp_fsetstat(x->h, &attrs) != 0)
 			return (ssh_xfer_error(x, "cannot set the mode of", x->tmp));
 		x->phase = SSH_XFER_CLOSE;
+		if (ssh_xfer_orphan_done(x))
+			return (SSH_STEP_DONE);
 		/* FALLTHROUGH */
 	case SSH_XFER_CLOSE:
 		rc = libssh2_sftp_close_handle(x->h);
@@ -170,6 +192,8 @@ ssh_xfer_put_step(struct ssh_xfer *x)
 		if (rc != 0)
 			return (ssh_xfer_error(x, "cannot close", x->tmp));
 		x->phase = SSH_XFER_RENAME;
+		if (ssh_xfer_orphan_done(x))
+			return (SSH_STEP_DONE);
 		/* FALLTHROUGH */
 	case SSH_XFER_RENAME:
 	case SSH_XFER_RENAME_AGAIN:
@@ -189,6 +213,8 @@ ssh_xfer_put_step(struct ssh_xfer *x)
 		    x->phase == SSH_XFER_RENAME_AGAIN)
 			return (ssh_xfer_error(x, "cannot rename to", x->path));
 		x->phase = SSH_XFER_UNLINK;
+		if (ssh_xfer_orphan_done(x))
+			return (SSH_STEP_DONE);
 		/* FALLTHROUGH */
 	case SSH_XFER_UNLINK:
 		rc = libssh2_sftp_unlink_ex(sftp, x->path, (unsigned)strlen(x->path));
@@ -197,10 +223,14 @@ ssh_xfer_put_step(struct ssh_xfer *x)
 		if (rc != 0)
 			return (ssh_xfer_error(x, "cannot replace", x->path));
 		x->phase = SSH_XFER_RENAME_AGAIN;
+		if (ssh_xfer_orphan_done(x))
+			return (SSH_STEP_DONE);
 		return (ssh_xfer_put_step(x));
 	default:
 		break;
 	}
+	if (ssh_xfer_orphan_done(x))
+		return (SSH_STEP_DONE);
 	ssh_session_remove_op(&x->op);
 	x->done(x, SSH_OK, NULL, NULL, x->data.len, x->arg);
 	ssh_xfer_free(x);
@@ -224,6 +254,8 @@ ssh_xfer_get_step(struct ssh_xfer *x)
 		if (x->h == NULL)
 			return (ssh_xfer_error(x, "cannot open", x->path));
 		x->phase = SSH_XFER_IO;
+		if (ssh_xfer_orphan_done(x))
+			return (SSH_STEP_DONE);
 		/* FALLTHROUGH */
 	case SSH_XFER_IO:
 		for (;;) {
@@ -235,10 +267,13 @@ ssh_xfer_get_step(struct ssh_xfer *x)
 			if (n == 0)
 				break;
 			x->op.s->again = 1;
+			if (ssh_xfer_orphan_done(x))
+				return (SSH_STEP_DONE);
 			if (x->max_len > 0 && x->data.len + (size_t)n > x->max_len) {
 				msg = xprintf("%s: %s is larger than %zu bytes",
 				    x->op.s->name, x->path, x->max_len);
-				ssh_xfer_fail(&x->op, SSH_ERR_SFTP, msg, 0);
+				ssh_xfer_fail(&x->op, SSH_ERR_SFTP, msg,
+				    SSH_FAIL_REPORT);
 				free(msg);
 				return (SSH_STEP_DONE);
 			}
@@ -255,6 +290,8 @@ ssh_xfer_get_step(struct ssh_xfer *x)
 	default:
 		break;
 	}
+	if (ssh_xfer_orphan_done(x))
+		return (SSH_STEP_DONE);
 	ssh_session_remove_op(&x->op);
 	x->done(x, SSH_OK, NULL, x->data.data != NULL ? x->data.data : "",
 	    x->data.len, x->arg);
@@ -271,6 +308,8 @@ ssh_xfer_statvfs_step(struct ssh_xfer *x)
 	if (libssh2_sftp_statvfs(x->op.s->sftp, x->path, strlen(x->path),
 	    &st) != 0)
 		return (ssh_xfer_error(x, "cannot statvfs", x->path));
+	if (ssh_xfer_orphan_done(x))
+		return (SSH_STEP_DONE);
 	vfs.total = st.f_blocks * st.f_frsize;
 	vfs.free = st.f_bfree * st.f_frsize;
 	vfs.avail = st.f_bavail * st.f_frsize;

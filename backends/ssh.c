@@ -314,6 +314,10 @@ ssh_session_teardown(struct ssh_session *s, int graceful)
 		s->jump_fwd = NULL;
 	}
 	s->sender = NULL;
+	s->chan_owner = NULL;
+	s->sftp_owner = NULL;
+	s->sftp_starting = 0;
+	s->sftp_closing = 0;
 	s->idle_data = 0;
 	s->lost = 0;
 	s->step = SSH_CONN_NONE;
@@ -438,15 +442,29 @@ ssh_free(struct ssh *ssh)
 	free(ssh);
 }
 
-/* A keepalive every interval; TCP_USER_TIMEOUT turns missing ACKs into a drop. */
+/*
+ * A keepalive every interval; TCP_USER_TIMEOUT turns missing ACKs into a
+ * drop. A server whose kernel ACKs but whose process is stopped is caught
+ * by a liveness check while the session has users: no answer in
+ * interval * count seconds drops it.
+ */
 static void
 ssh_session_keepalive(void *arg)
 {
 	struct ssh_session	*s = arg;
+	uint64_t		 now = loop_now(s->ssh->loop);
 	int			 next = 0;
 
 	if (s->state != SSH_STATE_READY)
 		return;
+	if (s->ping != NULL && now - s->ping_at >=
+	    (uint64_t)s->ssh->ka_interval * (uint64_t)s->ssh->ka_count * 1000) {
+		ssh_session_drop(s, "the server stopped answering");
+		return;
+	}
+	if (s->ping == NULL && (!TAILQ_EMPTY(&s->watches) ||
+	    !TAILQ_EMPTY(&s->ops)))
+		ssh_channel_ping(s);
 	if (s->sender == NULL && !(libssh2_session_block_directions(s->sess) &
 	    LIBSSH2_SESSION_BLOCK_OUTBOUND)) {
 		if (libssh2_keepalive_send(s->sess, &next) != 0 &&

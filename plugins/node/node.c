@@ -769,6 +769,7 @@ static const struct cmd_entry *const node_commands[] = {
 	&node_put_entry,
 	&node_get_entry,
 	&node_ssh_watch_entry,
+	&node_ssh_stress_entry,
 	NULL
 };
 

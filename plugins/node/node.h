@@ -39,5 +39,6 @@ extern const struct cmd_entry	node_exec_entry;
 extern const struct cmd_entry	node_put_entry;
 extern const struct cmd_entry	node_get_entry;
 extern const struct cmd_entry	node_ssh_watch_entry;
+extern const struct cmd_entry	node_ssh_stress_entry;	/* node-stress.c */
 
 #endif

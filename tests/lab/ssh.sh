@@ -4,7 +4,8 @@
 #   lab/lab up && PLATFORM_LAB_DIR=/tmp/platform-lab tests/lab/ssh.sh
 # exec (status, stderr) on every node; unknown, accepted and changed host
 # keys; a jump through the gateway; put/get of a binary file with its mode;
-# /proc/loadavg; reconnect; the console's host key question under tmux.
+# /proc/loadavg; reconnect; a stopped sshd found dead; the console's host
+# key question under tmux.
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
 LAB=${PLATFORM_LAB_DIR:-/tmp/platform-lab}
@@ -214,9 +215,24 @@ if "$SSHD" -t -f "$T/priv/sshd_config" 2>/dev/null && sshd_start; then
 	like "$states" "priv backoff priv connecting priv ready $" \
 	    "it reconnects when sshd is back"
 	like "$(tail -1 "$T/watch.out")" "priv exec 0" "and runs commands again"
+	# A stopped sshd: its kernel still ACKs, only the liveness check sees it.
+	"$PT" -i "$T/priv.conf" node ssh-watch --seconds 7 --keepalive 1 priv \
+	    >"$T/stop.out" 2>&1 &
+	watch=$!
+	sleep 2
+	kids=$(ps --ppid "$sshd_pid" -o pid= 2>/dev/null | tr -d ' ')
+	kill -STOP $kids 2>/dev/null
+	wait "$watch"
+	kill -CONT $kids 2>/dev/null
+	like "$(grep -m1 backoff "$T/stop.out")" "the server stopped answering" \
+	    "a stopped sshd (kernel still ACKing) is found dead by the liveness check"
+	like "$(tail -1 "$T/stop.out")" "priv exec 0" \
+	    "and a new connection works"
 	sshd_kill
 else
 	ok 1 "# SKIP cannot start a private sshd"
+	ok 1 "# SKIP"
+	ok 1 "# SKIP"
 	ok 1 "# SKIP"
 	ok 1 "# SKIP"
 	ok 1 "# SKIP"

@@ -55,11 +55,13 @@ for t in "${tests[@]}"; do
 	fi
 done
 
-# Down leaves nothing behind: no process and no namespace of the lab.
+# Down leaves nothing behind: no process and no namespace of the lab, and
+# the tests' own VPNs (namespaces pt*-: ptlt, ptlc, ptdw ...) are gone too.
 lab/lab down
 rc=$?
 left=$(pgrep -af -- "$LAB" | grep -v "pgrep" || true)
-ns=$(ip netns list 2>/dev/null | grep '^ptlab-' || true)
+ns=$(ip netns list 2>/dev/null | grep '^pt[a-z]*-' || true)
+left="$left$(pgrep -a 'openvpn|wireguard-go' || true)"
 [ -z "$left" ] || printf 'left running:\n%s\n' "$left"
 [ -z "$ns" ] || printf 'namespaces left: %s\n' "$ns"
 [ $rc -eq 0 ] && [ -z "$left" ] && [ -z "$ns" ]

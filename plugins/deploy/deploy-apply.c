@@ -510,6 +510,8 @@ deploy_apply_step(struct deploy_run *run)
 	char			*script, *dir;
 	size_t			 i, nchanged = 0;
 
+	if (sp->wait != NULL)
+		return (0);	/* the second pass renders it */
 	for (i = 0; i < sp->nfiles; i++)
 		nchanged += sp->files[i].changed;
 	switch (run->phase) {
@@ -633,6 +635,58 @@ deploy_apply_step(struct deploy_run *run)
 	return (0);
 }
 
+/* The first step still waiting for facts, or NULL; its node in *np. */
+static const struct deploy_stepplan *
+deploy_apply_waiting(struct deploy_run *run, const struct deploy_nodeplan **npp)
+{
+	const struct deploy_nodeplan	*np;
+	size_t				 i, j;
+
+	for (i = 0; i < run->plan->nnodes; i++) {
+		np = &run->plan->nodes[i];
+		for (j = 0; j < np->nsteps; j++) {
+			if (np->steps[j].wait != NULL) {
+				if (npp != NULL)
+					*npp = np;
+				return (&np->steps[j]);
+			}
+		}
+	}
+	return (NULL);
+}
+
+/* The second pass: what waited for facts is rendered now, then applied. */
+static void
+deploy_apply_replanned(struct deploy_run *run, int exit, const char *error,
+    void *arg)
+{
+	const struct deploy_nodeplan	*np;
+	const struct deploy_stepplan	*sp;
+	size_t				 i;
+
+	(void)arg;
+	if (exit != CMD_EXIT_OK) {
+		deploy_apply_fail(run, exit, "%s", error);
+		return;
+	}
+	for (i = 0; i < run->plan->nnodes; i++) {
+		np = &run->plan->nodes[i];
+		if (np->error != NULL) {
+			deploy_apply_fail(run, deploy_conn_exit_of(np), "%s", np->error);
+			return;
+		}
+	}
+	if ((sp = deploy_apply_waiting(run, &np)) != NULL) {
+		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s: %s/%s still waits for %s"
+		    " after the first pass", np->node->name, sp->recipe->name,
+		    sp->label, sp->wait);
+		return;
+	}
+	run->node = run->step = run->file = 0;
+	run->phase = DEPLOY_A_TEST;
+	deploy_apply_next(run);
+}
+
 /* Advance: the current step's next phase, the next step, the handlers, the next node. */
 static void
 deploy_apply_next(struct deploy_run *run)
@@ -657,6 +711,13 @@ deploy_apply_next(struct deploy_run *run)
 		run->node++;
 		run->step = 0;
 		run->phase = DEPLOY_A_TEST;
+	}
+	if (deploy_apply_waiting(run, NULL) != NULL && !run->second) {
+		run->second = 1;
+		deploy_progress(run->env, "reading the facts again for the steps"
+		    " that waited for them");
+		deploy_run_replan(run, deploy_apply_replanned, NULL);
+		return;
 	}
 	deploy_apply_unlock(run);
 }

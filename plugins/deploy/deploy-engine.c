@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,95 +31,6 @@ enum {
 };
 
 static void	deploy_run_next(struct deploy_run *);
-
-/* Commands take non-secret variables only: they are seen in ps and logs. */
-char *
-deploy_render_command(const char *what, const char *tmpl,
-    const struct deploy_vars *vars, char **cause)
-{
-	struct buf	 b;
-
-	if (tmpl == NULL)
-		return (NULL);
-	buf_init(&b);
-	if (deploy_render(what, tmpl, strlen(tmpl), vars, DEPLOY_RENDER_NO_SECRETS,
-	    &b, NULL, cause) != 0) {
-		buf_free(&b);
-		return (NULL);
-	}
-	return (buf_steal(&b));
-}
-
-static int
-deploy_read_template(const struct deploy_recipe *r, const char *name,
-    struct buf *out, char **path, char **cause)
-{
-	FILE	*f;
-	char	 tmp[8192];
-	size_t	 n;
-
-	xasprintf(path, "%s/%s/deploy/%s", deploy_template_dir(), r->dir, name);
-	if ((f = fopen(*path, "r")) == NULL) {
-		xasprintf(cause, "template %s: %s", *path, strerror(errno));
-		return (-1);
-	}
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(out, tmp, n);
-	fclose(f);
-	return (0);
-}
-
-/* Render every command and file of a step for its node. */
-static int
-deploy_step_render(struct deploy_nodeplan *np, struct deploy_stepplan *sp,
-    char **cause)
-{
-	const struct deploy_step	*s = sp->step;
-	const struct deploy_file	*f;
-	struct deploy_fileplan		*fp;
-	struct buf			 t;
-	char				*path, *what;
-	int				 rc = 0;
-
-	if (sp->svc != NULL && deploy_vars_service(np->vars, sp->svc, cause) != 0)
-		return (-1);
-	xasprintf(&what, "%s/%s", sp->recipe->name, sp->label);
-	sp->cmd_facts = deploy_render_command(what, s->facts, np->vars, cause);
-	sp->cmd_test = deploy_render_command(what, s->test, np->vars, cause);
-	sp->cmd_change = deploy_render_command(what, s->change, np->vars, cause);
-	sp->cmd_check = deploy_render_command(what, s->check, np->vars, cause);
-	sp->cmd_dump = deploy_render_command(what, s->dump, np->vars, cause);
-	if (*cause != NULL) {
-		free(what);
-		return (-1);
-	}
-	for (f = s->files; f != NULL && f->path != NULL; f++) {
-		sp->files = xreallocarray(sp->files, sp->nfiles + 1, sizeof *sp->files);
-		fp = &sp->files[sp->nfiles++];
-		memset(fp, 0, sizeof *fp);
-		fp->file = f;
-		buf_init(&fp->want);
-		if ((path = deploy_render_command(what, f->path, np->vars, cause)) == NULL)
-			return (-1);
-		xasprintf(&fp->path, "%s%s", np->root, path);
-		fp->rel = path;
-		buf_init(&t);
-		deploy_vars_set(np->vars, "@scope", f->scope != NULL ? f->scope : "", 0);
-		if (deploy_read_template(sp->recipe, f->tmpl, &t, &path, cause) != 0 ||
-		    deploy_render(path, buf_str(&t), t.len, np->vars, 0, &fp->want,
-		    &fp->secret, cause) != 0)
-			rc = -1;
-		free(path);
-		buf_free(&t);
-		if (rc != 0) {
-			free(what);
-			return (-1);
-		}
-		fp->mode = fp->secret ? 0600 : f->mode;
-	}
-	free(what);
-	return (0);
-}
 
 static void
 deploy_step_add(struct deploy_nodeplan *np, const struct deploy_recipe *r,
@@ -259,6 +169,7 @@ deploy_plan_free(struct deploy_plan *plan)
 			free(sp->label);
 			free(sp->handler);
 			free(sp->why);
+			free(sp->wait);
 			free(sp->facts);
 			free(sp->missing);
 			free(sp->cmd_facts);
@@ -493,9 +404,7 @@ deploy_facts_done(int status, const char *out, size_t len, const char *msg, void
 	}
 	for (i = 0; i < np->nsteps; i++)
 		deploy_facts_parse(run, &np->steps[i], i, out);
-	run->phase = DEPLOY_PH_GET;
-	run->step = 0;
-	run->file = 0;
+	run->phase = DEPLOY_PH_GET;	/* this node's facts are in */
 	deploy_run_next(run);
 }
 
@@ -558,6 +467,15 @@ deploy_step_judge(struct deploy_nodeplan *np, size_t idx)
 	for (i = 0; i < sp->nfiles; i++)
 		nchanged += sp->files[i].changed;
 	buf_init(&why);
+	if (sp->wait != NULL) {
+		sp->state = DEPLOY_MAY_CHANGE;
+		buf_printf(&why, "%swaits for %s", sp->missing != NULL ? "install " : "",
+		    sp->wait);
+		if (sp->missing != NULL)
+			buf_printf(&why, "; install %s", sp->missing);
+		sp->why = buf_steal(&why);
+		return;
+	}
 	if (sp->missing != NULL)
 		buf_printf(&why, "install %s", sp->missing);
 	if (nchanged > 0)
@@ -652,13 +570,12 @@ deploy_precond_done(int status, const char *out, size_t len, const char *msg,
 	deploy_run_next(run);
 }
 
-/* Advance the cursor: next file, next step, next node; then the plan is done. */
-static void
-deploy_run_next(struct deploy_run *run)
+/* Pass 0: preconditions and facts of every node; the files wait for all of them. */
+static int
+deploy_run_facts(struct deploy_run *run)
 {
 	struct deploy_plan	*plan = run->plan;
 	struct deploy_nodeplan	*np;
-	struct deploy_stepplan	*sp;
 	char			*cmd, *cause = NULL;
 	struct buf		 b;
 	size_t			 i;
@@ -677,35 +594,62 @@ deploy_run_next(struct deploy_run *run)
 				deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
 				    deploy_precond_done, run);
 				free(cmd);
-				return;
+				return (1);
 			}
 		}
-		if (np->error != NULL)
-			run->step = np->nsteps;
-		if (run->step >= np->nsteps) {
+		if (np->error != NULL || run->phase == DEPLOY_PH_GET) {
 			run->node++;
-			run->step = 0;
 			run->phase = DEPLOY_PH_FACTS;
 			continue;
 		}
-		sp = &np->steps[run->step];
-		if (run->phase == DEPLOY_PH_FACTS) {
-			buf_init(&b);
-			for (i = 0; i < np->nsteps; i++)
-				deploy_facts_script(run, &np->steps[i], i, &b);
-			buf_adds(&b, "true");
-			cmd = deploy_command(np, buf_str(&b));
-			buf_free(&b);
-			deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
-			    deploy_facts_done, run);
-			free(cmd);
+		buf_init(&b);
+		for (i = 0; i < np->nsteps; i++)
+			deploy_facts_script(run, &np->steps[i], i, &b);
+		buf_adds(&b, "true");
+		cmd = deploy_command(np, buf_str(&b));
+		buf_free(&b);
+		deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
+		    deploy_facts_done, run);
+		free(cmd);
+		return (1);
+	}
+	return (0);
+}
+
+/* Advance the cursor: facts of every node, then per node its files and steps. */
+static void
+deploy_run_next(struct deploy_run *run)
+{
+	struct deploy_plan	*plan = run->plan;
+	struct deploy_nodeplan	*np;
+	struct deploy_stepplan	*sp;
+	char			*cause = NULL;
+
+	if (run->pass == 0) {
+		if (deploy_run_facts(run))
+			return;
+		if (deploy_plan_render(run, &cause) != 0) {
+			run->cb(run, CMD_EXIT_FAIL, cause, run->arg);
+			free(cause);
 			return;
 		}
-		while (run->file < sp->nfiles && !sp->files[run->file].exists) {
+		run->pass = 1;
+		run->node = run->step = run->file = 0;
+	}
+	while (run->node < plan->nnodes) {
+		np = &plan->nodes[run->node];
+		if (np->error != NULL || run->step >= np->nsteps) {
+			run->node++;
+			run->step = run->file = 0;
+			continue;
+		}
+		sp = &np->steps[run->step];
+		while (sp->wait == NULL && run->file < sp->nfiles &&
+		    !sp->files[run->file].exists) {
 			deploy_file_compare(&sp->files[run->file], "", 0);
 			run->file++;
 		}
-		if (run->file < sp->nfiles) {
+		if (sp->wait == NULL && run->file < sp->nfiles) {
 			deploy_conn_get(np->conn, sp->files[run->file].path,
 			    run->opts.timeout_ms, deploy_get_done, run);
 			return;
@@ -718,12 +662,46 @@ deploy_run_next(struct deploy_run *run)
 	run->cb(run, CMD_EXIT_OK, NULL, run->arg);
 }
 
+/* Forget what the last plan found, keeping connections and the lock. */
+void
+deploy_run_replan(struct deploy_run *run, deploy_run_cb cb, void *arg)
+{
+	struct deploy_nodeplan	*np;
+	struct deploy_stepplan	*sp;
+	struct deploy_fileplan	*fp;
+	size_t			 i, j, k;
+
+	for (i = 0; i < run->plan->nnodes; i++) {
+		np = &run->plan->nodes[i];
+		for (j = 0; j < np->nsteps; j++) {
+			sp = &np->steps[j];
+			free(sp->why);
+			free(sp->facts);
+			free(sp->missing);
+			sp->why = sp->facts = sp->missing = NULL;
+			sp->test_status = -1;
+			sp->state = DEPLOY_NO_CHANGE;
+			for (k = 0; k < sp->nfiles; k++) {
+				fp = &sp->files[k];
+				free(fp->diff);
+				fp->diff = NULL;
+				fp->exists = fp->changed = 0;
+			}
+		}
+		for (j = 0; j < np->npending; j++)
+			free(np->pending[j]);
+		np->npending = 0;
+	}
+	deploy_run_plan(run, cb, arg);
+}
+
 void
 deploy_run_plan(struct deploy_run *run, deploy_run_cb cb, void *arg)
 {
 	run->cb = cb;
 	run->arg = arg;
 	run->node = run->step = run->file = 0;
+	run->pass = 0;
 	run->phase = DEPLOY_PH_FACTS;
 	deploy_run_next(run);
 }

@@ -56,6 +56,76 @@ deploy_step_add(struct deploy_nodeplan *np, const struct deploy_recipe *r,
 	}
 }
 
+struct deploy_nodeplan *
+deploy_plan_node(struct deploy_plan *plan, size_t i)
+{
+	return (i < plan->nnodes ? &plan->nodes[i] : &plan->peers[i - plan->nnodes]);
+}
+
+/* Whether a recipe has a step whose files use other nodes' facts. */
+static int
+deploy_recipe_uses_facts(const struct deploy_recipe *r)
+{
+	const struct deploy_step	*s;
+
+	for (s = r->steps; s->name != NULL; s++) {
+		if (s->flags & DEPLOY_STEP_FACTS)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * A planned node's file may need the facts of a node not planned (one
+ * spoke planned alone needs the hub's key): such nodes are peers, whose
+ * fact-reading steps run and nothing else.
+ */
+static void
+deploy_run_peers(struct deploy_plan *plan, const struct deploy_opts *o,
+    struct inventory *inv)
+{
+	struct deploy_nodeplan		*np;
+	const struct deploy_recipe	*r;
+	const struct deploy_step	*s;
+	size_t				 i, j, k;
+
+	for (i = 0; i < inv->nnodes; i++) {
+		for (j = 0; j < plan->nnodes; j++) {
+			if (plan->nodes[j].node == &inv->nodes[i])
+				break;
+		}
+		if (j < plan->nnodes)
+			continue;
+		np = NULL;
+		for (k = 0; (r = deploy_recipe_at(k)) != NULL; k++) {
+			if (r->kind != NULL || !deploy_recipe_uses_facts(r) ||
+			    !deploy_selected(inv, &inv->nodes[i], r, 0, NULL))
+				continue;
+			for (j = 0; j < plan->nnodes; j++) {
+				if (deploy_selected(inv, plan->nodes[j].node, r,
+				    plan->ntargets, plan->targets))
+					break;
+			}
+			if (j == plan->nnodes)
+				continue;
+			if (np == NULL) {
+				plan->peers = xreallocarray(plan->peers, plan->npeers + 1,
+				    sizeof *plan->peers);
+				np = &plan->peers[plan->npeers++];
+				memset(np, 0, sizeof *np);
+				np->node = &inv->nodes[i];
+				np->root = deploy_root_for(o, inv, np->node);
+				np->vars = deploy_vars_new();
+				deploy_vars_inventory(np->vars, inv, np->node, np->root);
+			}
+			for (s = r->steps; s->name != NULL; s++) {
+				if (s->facts != NULL)
+					deploy_step_add(np, r, s, NULL);
+			}
+		}
+	}
+}
+
 struct deploy_run *
 deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
     char **targets, char **cause)
@@ -126,8 +196,9 @@ deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
 		    "any node of the inventory" : "the nodes named");
 		goto fail;
 	}
-	for (i = 0; i < plan->nnodes; i++) {
-		np = &plan->nodes[i];
+	deploy_run_peers(plan, o, inv);
+	for (i = 0; i < plan->nnodes + plan->npeers; i++) {
+		np = deploy_plan_node(plan, i);
 		for (k = 0; k < np->nsteps; k++) {
 			if (deploy_step_render(np, &np->steps[k], cause) != 0)
 				goto fail;
@@ -150,43 +221,49 @@ deploy_fileplan_free(struct deploy_fileplan *fp)
 	free(fp->diff);
 }
 
+static void
+deploy_nodeplan_free(struct deploy_nodeplan *np)
+{
+	struct deploy_stepplan	*sp;
+	size_t			 j, k;
+
+	for (j = 0; j < np->nsteps; j++) {
+		sp = &np->steps[j];
+		for (k = 0; k < sp->nfiles; k++)
+			deploy_fileplan_free(&sp->files[k]);
+		free(sp->files);
+		free(sp->label);
+		free(sp->handler);
+		free(sp->why);
+		free(sp->wait);
+		free(sp->facts);
+		free(sp->missing);
+		free(sp->cmd_facts);
+		free(sp->cmd_test);
+		free(sp->cmd_change);
+		free(sp->cmd_check);
+		free(sp->cmd_dump);
+	}
+	free(np->steps);
+	for (j = 0; j < np->npending; j++)
+		free(np->pending[j]);
+	free(np->pending);
+	deploy_conn_free(np->conn);
+	deploy_vars_free(np->vars);
+	free(np->root);
+	free(np->error);
+}
+
 void
 deploy_plan_free(struct deploy_plan *plan)
 {
-	struct deploy_nodeplan	*np;
-	struct deploy_stepplan	*sp;
-	size_t			 i, j, k;
+	size_t	i;
 
 	if (plan == NULL)
 		return;
-	for (i = 0; i < plan->nnodes; i++) {
-		np = &plan->nodes[i];
-		for (j = 0; j < np->nsteps; j++) {
-			sp = &np->steps[j];
-			for (k = 0; k < sp->nfiles; k++)
-				deploy_fileplan_free(&sp->files[k]);
-			free(sp->files);
-			free(sp->label);
-			free(sp->handler);
-			free(sp->why);
-			free(sp->wait);
-			free(sp->facts);
-			free(sp->missing);
-			free(sp->cmd_facts);
-			free(sp->cmd_test);
-			free(sp->cmd_change);
-			free(sp->cmd_check);
-			free(sp->cmd_dump);
-		}
-		free(np->steps);
-		for (j = 0; j < np->npending; j++)
-			free(np->pending[j]);
-		free(np->pending);
-		deploy_conn_free(np->conn);
-		deploy_vars_free(np->vars);
-		free(np->root);
-		free(np->error);
-	}
+	for (i = 0; i < plan->nnodes + plan->npeers; i++)
+		deploy_nodeplan_free(deploy_plan_node(plan, i));
+	free(plan->peers);
 	free(plan->nodes);
 	for (i = 0; i < (size_t)plan->ntargets; i++)
 		free(plan->targets[i]);
@@ -391,7 +468,7 @@ static void
 deploy_facts_done(int status, const char *out, size_t len, const char *msg, void *arg)
 {
 	struct deploy_run	*run = arg;
-	struct deploy_nodeplan	*np = &run->plan->nodes[run->node];
+	struct deploy_nodeplan	*np = deploy_plan_node(run->plan, run->node);
 	size_t			 i;
 
 	(void)len;
@@ -556,7 +633,7 @@ deploy_precond_done(int status, const char *out, size_t len, const char *msg,
     void *arg)
 {
 	struct deploy_run	*run = arg;
-	struct deploy_nodeplan	*np = &run->plan->nodes[run->node];
+	struct deploy_nodeplan	*np = deploy_plan_node(run->plan, run->node);
 
 	(void)len;
 	if (status != 0)
@@ -580,8 +657,8 @@ deploy_run_facts(struct deploy_run *run)
 	struct buf		 b;
 	size_t			 i;
 
-	while (run->node < plan->nnodes) {
-		np = &plan->nodes[run->node];
+	while (run->node < plan->nnodes + plan->npeers) {
+		np = deploy_plan_node(plan, run->node);
 		if (np->conn == NULL && np->error == NULL) {
 			np->conn = deploy_conn_open(run->env, np->node->name,
 			    run->opts.local, &cause);
@@ -671,8 +748,8 @@ deploy_run_replan(struct deploy_run *run, deploy_run_cb cb, void *arg)
 	struct deploy_fileplan	*fp;
 	size_t			 i, j, k;
 
-	for (i = 0; i < run->plan->nnodes; i++) {
-		np = &run->plan->nodes[i];
+	for (i = 0; i < run->plan->nnodes + run->plan->npeers; i++) {
+		np = deploy_plan_node(run->plan, i);
 		for (j = 0; j < np->nsteps; j++) {
 			sp = &np->steps[j];
 			free(sp->why);

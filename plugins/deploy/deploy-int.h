@@ -77,6 +77,8 @@ struct deploy_plan {
 	int			 ntargets;
 	struct deploy_nodeplan	*nodes;
 	size_t			 nnodes;
+	struct deploy_nodeplan	*peers;		/* not planned: only their facts are read */
+	size_t			 npeers;		/* (a mesh peer's public key) */
 	char			 facts_hash[65];
 	char			 want_hash[65];
 	size_t			 nchanges;	/* steps that will or may change */
@@ -152,6 +154,8 @@ const struct deploy_opts *deploy_run_opts(struct deploy_run *);
 void			 deploy_run_free(struct deploy_run *);
 void			 deploy_plan_free(struct deploy_plan *);
 const char		*deploy_state_string(enum deploy_state);
+/* Node I of the plan, then its peers past nnodes. */
+struct deploy_nodeplan	*deploy_plan_node(struct deploy_plan *, size_t i);
 /* "" for "/", else the directory: --root, the node's deploy-root, the platform's. */
 char			*deploy_root_for(const struct deploy_opts *, const struct inventory *,
 			     const struct inv_node *);

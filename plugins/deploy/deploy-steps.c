@@ -135,8 +135,8 @@ deploy_plan_facts(struct deploy_plan *plan, struct deploy_nodeplan *to)
 	char			*k, *v;
 	size_t			 i, j, n;
 
-	for (i = 0; i < plan->nnodes; i++) {
-		np = &plan->nodes[i];
+	for (i = 0; i < plan->nnodes + plan->npeers; i++) {
+		np = deploy_plan_node(plan, i);
 		for (j = 0; j < np->nsteps; j++) {
 			sp = &np->steps[j];
 			if (sp->step->facts == NULL || sp->svc != NULL)

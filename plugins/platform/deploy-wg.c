@@ -177,7 +177,7 @@ wg_vars(struct deploy_vars *vars, const struct inventory *inv,
 	}
 	deploy_vars_set(vars, "wg.peers", buf_str(&peers), 0);
 	if (wait.len > 0)
-		buf_adds(&wait, " (made by this apply, or plan that node too)");
+		buf_adds(&wait, " (none yet: an apply of that node makes it)");
 	deploy_vars_set(vars, "@wait", buf_str(&wait), 0);
 	buf_free(&peers);
 	buf_free(&wait);

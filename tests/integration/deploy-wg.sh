@@ -100,8 +100,15 @@ like "$(cat "$A")" "PostUp = wg set %i private-key $T/analytics/etc/wireguard/pr
 out=$(pt deploy apply --local --yes 2>&1)
 like "$out" "nothing to change" "the second apply changes nothing"
 out=$(pt deploy plan --local compute 2>&1)
-like "$out" "wireguard/config: waits for the WireGuard public key of gateway" \
-    "a plan of one spoke says it needs the hub's key"
+like "$out" "no change +wireguard/config" "a plan of one spoke reads the hub's key without planning the hub"
+ok $(printf '%s\n' "$out" | grep -q '^node gateway'; [ $? = 1 ]; echo $?) "and does not show the hub"
+rm -f "$T/gateway/etc/wireguard/private.key"
+out=$(pt deploy apply --local --yes compute 2>&1); rc=$?
+is $rc 1 "an apply of one spoke whose hub has no key yet is refused"
+like "$out" "compute: wireguard/config still waits for the WireGuard public key of gateway \(none yet: an apply of that node makes it\)" "and says what it waits for"
+pt deploy apply --local --yes >/dev/null 2>&1
+ok $? "an apply of every node makes the hub's key again"
+ok $(grep -qxF "PublicKey = $(pub gateway)" "$C"; echo $?) "and the spokes learn it"
 
 leak=0
 for n in $NODES; do

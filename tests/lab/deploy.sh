@@ -105,6 +105,9 @@ out=$(pt deploy apply --yes 2>&1)
 like "$out" "nothing to change" "second apply changes nothing"
 promtool check config "$T/gateway/etc/prometheus/prometheus.yml" >/dev/null 2>&1
 ok $? "promtool accepts the generated Prometheus config"
+is "$(sed -n 's/^PublicKey = //p' "$T/compute/etc/wireguard/wg0.conf")" \
+    "$(wg pubkey < "$T/gateway/etc/wireguard/private.key")" \
+    "over SSH, the first apply made every key and compute's wg0.conf names the gateway's"
 
 A=$T/analytics
 echo "# a test change" >> "$T/tmpl/platform/deploy/sysctl.conf.tmpl"

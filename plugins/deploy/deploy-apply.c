@@ -36,6 +36,7 @@ enum {
 	DEPLOY_A_STEP_DONE,
 	DEPLOY_A_HANDLER,
 	DEPLOY_A_HEALTH,
+	DEPLOY_A_FETCH,		/* a file the handler's service made, read back */
 	DEPLOY_A_CLEAR,
 	DEPLOY_A_UNLOCK,
 };
@@ -404,7 +405,7 @@ deploy_health_done(int status, const char *out, size_t len, const char *msg,
 		deploy_progress(run->env, "%-10s %s: healthy", np->node->name,
 		    np->pending[run->handler]);
 		(void)h;
-		run->phase = DEPLOY_A_CLEAR;
+		run->phase = DEPLOY_A_FETCH;
 		deploy_apply_next(run);
 		return;
 	}
@@ -451,13 +452,61 @@ deploy_health_try(void *arg)
 	free(cmd);
 }
 
+/* The recipe a handler belongs to, or NULL. */
+static const struct deploy_recipe *
+deploy_handler_recipe(const struct deploy_nodeplan *np, const struct deploy_handler *h)
+{
+	const struct deploy_handler	*k;
+	size_t				 i;
+
+	for (i = 0; h != NULL && i < np->nsteps; i++) {
+		for (k = np->steps[i].recipe->handlers; k != NULL && k->name != NULL; k++) {
+			if (k == h)
+				return (np->steps[i].recipe);
+		}
+	}
+	return (NULL);
+}
+
+/* The file a healthy service made, handed to its recipe: a kubeconfig saved here. */
+static void
+deploy_fetch_done(int error, const char *msg, const char *data, size_t len,
+    void *arg)
+{
+	struct deploy_run		*run = arg;
+	struct deploy_nodeplan		*np = deploy_apply_np(run);
+	const struct deploy_recipe	*r = deploy_handler_recipe(np,
+					    deploy_handler_find(np, np->pending[run->handler]));
+	char				*saved = NULL, *cause = NULL;
+
+	if (error != 0) {
+		deploy_apply_fail(run, deploy_conn_exit_of(np), "%s: %s: reading %s:"
+		    " %s; it stays pending for the next apply", np->node->name,
+		    np->pending[run->handler], r->fetch, msg);
+		return;
+	}
+	if (r->fetched(run->env->inv, np->node, data != NULL ? data : "", len, &saved,
+	    &cause) != 0) {
+		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s: %s: %s", np->node->name,
+		    np->pending[run->handler], cause);
+		free(cause);
+		return;
+	}
+	deploy_progress(run->env, "%-10s %s: %s saved to %s (mode 0600)",
+	    np->node->name, np->pending[run->handler], r->fetch, saved);
+	free(saved);
+	run->phase = DEPLOY_A_CLEAR;
+	deploy_apply_next(run);
+}
+
 /* The handlers a node has pending, each with its health check, then the marker goes. */
 static int
 deploy_apply_handlers(struct deploy_run *run)
 {
 	struct deploy_nodeplan		*np = deploy_apply_np(run);
 	const struct deploy_handler	*h;
-	char				*script, *cause = NULL;
+	const struct deploy_recipe	*r;
+	char				*script, *cmd, *cause = NULL;
 
 	if (run->handler >= np->npending)
 		return (0);
@@ -485,10 +534,28 @@ deploy_apply_handlers(struct deploy_run *run)
 		return (1);
 	case DEPLOY_A_HEALTH:
 		if (h == NULL || h->health == NULL) {
-			run->phase = DEPLOY_A_CLEAR;
+			run->phase = DEPLOY_A_FETCH;
 			return (deploy_apply_handlers(run));
 		}
 		deploy_health_try(run);
+		return (1);
+	case DEPLOY_A_FETCH:
+		if ((r = deploy_handler_recipe(np, h)) == NULL || r->fetch == NULL ||
+		    r->fetched == NULL) {
+			run->phase = DEPLOY_A_CLEAR;
+			return (deploy_apply_handlers(run));
+		}
+		if ((script = deploy_render_command(r->name, r->fetch, np->vars,
+		    &cause)) == NULL) {
+			deploy_apply_fail(run, CMD_EXIT_FAIL, "%s", cause);
+			free(cause);
+			return (1);
+		}
+		cmd = xprintf("%s%s", np->root, script);
+		free(script);
+		deploy_conn_get(np->conn, cmd, run->opts.timeout_ms, deploy_fetch_done,
+		    run);
+		free(cmd);
 		return (1);
 	case DEPLOY_A_CLEAR:
 		xasprintf(&script, "rm -f \"$ROOT%s/pending/%s\"", DEPLOY_STATE_DIR,

@@ -80,6 +80,15 @@ struct deploy_recipe {
 	 */
 	int				(*vars)(struct deploy_vars *, const struct inventory *,
 					    const struct inv_node *, char **cause);
+	/*
+	 * A file the service makes, read back once a handler of this recipe
+	 * is healthy (k3s's kubeconfig) and kept here by fetched, which says
+	 * where in *saved; both optional.
+	 */
+	const char			*fetch;		/* remote path under the root */
+	int				(*fetched)(const struct inventory *,
+					    const struct inv_node *, const char *data,
+					    size_t len, char **saved, char **cause);
 };
 
 /*

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,10 @@ static const struct {
 	[INV_SEC_NONE] = { NULL, NULL, { NULL } },
 	[INV_SEC_PLATFORM] = { "platform", "[platform]",
 	    { "name", "timeout", "plugin-dir", "deploy-root", "known-hosts",
-	      "ssh-config" } },
+	      "ssh-config", "wg-network", "wg-port" } },
 	[INV_SEC_NODE] = { "node", "[node NAME]",
 	    { "address", "public-address", "ssh-user", "ssh-port", "ssh-key",
-	      "roles", "deploy-root", "metrics", "jump" } },
+	      "roles", "deploy-root", "metrics", "jump", "wg-address" } },
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
 	      "database", "timeout", "ca-file", "kubeconfig", "context",
@@ -243,6 +245,26 @@ inventory_parse_root(struct inv_parse *p, const char *key, const char *value,
 	return (0);
 }
 
+/* "10.10.0.0/24": an IPv4 network with room for a mesh; 0 or -1. */
+static int
+inventory_wg_network(const char *value)
+{
+	struct in_addr	 in;
+	char		 a[INET_ADDRSTRLEN], *end;
+	const char	*slash = strchr(value, '/');
+	long		 bits;
+
+	if (slash == NULL || (size_t)(slash - value) >= sizeof a)
+		return (-1);
+	memcpy(a, value, slash - value);
+	a[slash - value] = '\0';
+	bits = strtol(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, a, &in) != 1 || *end != '\0' || end == slash + 1 ||
+	    bits < 8 || bits > 30)
+		return (-1);
+	return (0);
+}
+
 /* [platform] keys: only the timeout needs checking. */
 static int
 inventory_parse_platform(struct inv_parse *p, const char *key,
@@ -263,6 +285,17 @@ inventory_parse_platform(struct inv_parse *p, const char *key,
 		inv->known_hosts = xstrdup(value);
 	else if (strcmp(key, "ssh-config") == 0)
 		inv->ssh_config = xstrdup(value);
+	else if (strcmp(key, "wg-network") == 0) {
+		if (inventory_wg_network(value) != 0)
+			return (inventory_parse_error(p, key, "'%s' is not an IPv4"
+			    " network: write it as 10.10.0.0/24 (/8 to /30)", value));
+		free(inv->wg_network);
+		inv->wg_network = xstrdup(value);
+	} else if (strcmp(key, "wg-port") == 0) {
+		if (inventory_value_port(value, &inv->wg_port) != 0)
+			return (inventory_parse_error(p, key, "'%s' is not a port"
+			    " (1-65535)", value));
+	}
 	return (0);
 }
 
@@ -271,6 +304,7 @@ static int
 inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
 {
 	struct inv_node	*n = &p->inv->nodes[p->inv->nnodes - 1];
+	struct in_addr	 in;
 
 	if (strcmp(key, "address") == 0 || strcmp(key, "public-address") == 0) {
 		if (!inventory_value_host(value)) {
@@ -300,7 +334,13 @@ inventory_parse_node(struct inv_parse *p, const char *key, const char *value)
 		return (inventory_parse_roles(p, value, n));
 	else if (strcmp(key, "deploy-root") == 0)
 		return (inventory_parse_root(p, key, value, &n->deploy_root));
-	else if (strcmp(key, "metrics") == 0) {
+	else if (strcmp(key, "wg-address") == 0) {
+		if (inet_pton(AF_INET, value, &in) != 1)
+			return (inventory_parse_error(p, key, "'%s' is not an IPv4"
+			    " address (the prefix comes from wg-network)", value));
+		free(n->wg_address);
+		n->wg_address = xstrdup(value);
+	} else if (strcmp(key, "metrics") == 0) {
 		if (!inventory_value_name(value)) {
 			return (inventory_parse_error(p, key,
 			    "'%s' is not a service name", value));

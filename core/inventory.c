@@ -85,6 +85,7 @@ inventory_free(struct inventory *inv)
 		free(inv->nodes[i].ssh_user);
 		free(inv->nodes[i].ssh_key);
 		free(inv->nodes[i].deploy_root);
+		free(inv->nodes[i].wg_address);
 		free(inv->nodes[i].metrics);
 		free(inv->nodes[i].jump);
 		for (j = 0; inv->nodes[i].roles[j] != NULL; j++)
@@ -136,6 +137,7 @@ inventory_free(struct inventory *inv)
 	free(inv->deploy_root);
 	free(inv->known_hosts);
 	free(inv->ssh_config);
+	free(inv->wg_network);
 	free(inv);
 }
 

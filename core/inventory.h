@@ -43,6 +43,7 @@ struct inv_node {
 	char		*deploy_root;	/* deploy writes under this directory, or NULL */
 	char		*metrics;	/* node-exporter or prometheus service for its figures, or NULL */
 	int		 metrics_line;	/* where metrics was given */
+	char		*wg_address;	/* WireGuard mesh address, or NULL: from wg-network */
 	int		 line;		/* where it was defined */
 };
 
@@ -88,6 +89,8 @@ struct inventory {
 	char		*deploy_root;	/* every node's deploy root, or NULL for "/" */
 	char		*known_hosts;	/* SSH known_hosts file, or NULL for ~/.ssh/known_hosts */
 	char		*ssh_config;	/* ssh_config file, or NULL for ~/.ssh/config */
+	char		*wg_network;	/* WireGuard mesh "10.10.0.0/24", or NULL: default */
+	int		 wg_port;	/* the hub's WireGuard port: 51820 */
 	struct inv_node	*nodes;
 	size_t		 nnodes;
 	struct inv_service *services;

@@ -36,6 +36,7 @@ enum {
 	DEPLOY_A_STEP_DONE,
 	DEPLOY_A_HANDLER,
 	DEPLOY_A_HEALTH,
+	DEPLOY_A_FETCH,		/* a file the handler's service made, read back */
 	DEPLOY_A_CLEAR,
 	DEPLOY_A_UNLOCK,
 };
@@ -404,7 +405,7 @@ deploy_health_done(int status, const char *out, size_t len, const char *msg,
 		deploy_progress(run->env, "%-10s %s: healthy", np->node->name,
 		    np->pending[run->handler]);
 		(void)h;
-		run->phase = DEPLOY_A_CLEAR;
+		run->phase = DEPLOY_A_FETCH;
 		deploy_apply_next(run);
 		return;
 	}
@@ -451,13 +452,61 @@ deploy_health_try(void *arg)
 	free(cmd);
 }
 
+/* The recipe a handler belongs to, or NULL. */
+static const struct deploy_recipe *
+deploy_handler_recipe(const struct deploy_nodeplan *np, const struct deploy_handler *h)
+{
+	const struct deploy_handler	*k;
+	size_t				 i;
+
+	for (i = 0; h != NULL && i < np->nsteps; i++) {
+		for (k = np->steps[i].recipe->handlers; k != NULL && k->name != NULL; k++) {
+			if (k == h)
+				return (np->steps[i].recipe);
+		}
+	}
+	return (NULL);
+}
+
+/* The file a healthy service made, handed to its recipe: a kubeconfig saved here. */
+static void
+deploy_fetch_done(int error, const char *msg, const char *data, size_t len,
+    void *arg)
+{
+	struct deploy_run		*run = arg;
+	struct deploy_nodeplan		*np = deploy_apply_np(run);
+	const struct deploy_recipe	*r = deploy_handler_recipe(np,
+					    deploy_handler_find(np, np->pending[run->handler]));
+	char				*saved = NULL, *cause = NULL;
+
+	if (error != 0) {
+		deploy_apply_fail(run, deploy_conn_exit_of(np), "%s: %s: reading %s:"
+		    " %s; it stays pending for the next apply", np->node->name,
+		    np->pending[run->handler], r->fetch, msg);
+		return;
+	}
+	if (r->fetched(run->env->inv, np->node, data != NULL ? data : "", len, &saved,
+	    &cause) != 0) {
+		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s: %s: %s", np->node->name,
+		    np->pending[run->handler], cause);
+		free(cause);
+		return;
+	}
+	deploy_progress(run->env, "%-10s %s: %s saved to %s (mode 0600)",
+	    np->node->name, np->pending[run->handler], r->fetch, saved);
+	free(saved);
+	run->phase = DEPLOY_A_CLEAR;
+	deploy_apply_next(run);
+}
+
 /* The handlers a node has pending, each with its health check, then the marker goes. */
 static int
 deploy_apply_handlers(struct deploy_run *run)
 {
 	struct deploy_nodeplan		*np = deploy_apply_np(run);
 	const struct deploy_handler	*h;
-	char				*script, *cause = NULL;
+	const struct deploy_recipe	*r;
+	char				*script, *cmd, *cause = NULL;
 
 	if (run->handler >= np->npending)
 		return (0);
@@ -485,10 +534,28 @@ deploy_apply_handlers(struct deploy_run *run)
 		return (1);
 	case DEPLOY_A_HEALTH:
 		if (h == NULL || h->health == NULL) {
-			run->phase = DEPLOY_A_CLEAR;
+			run->phase = DEPLOY_A_FETCH;
 			return (deploy_apply_handlers(run));
 		}
 		deploy_health_try(run);
+		return (1);
+	case DEPLOY_A_FETCH:
+		if ((r = deploy_handler_recipe(np, h)) == NULL || r->fetch == NULL ||
+		    r->fetched == NULL) {
+			run->phase = DEPLOY_A_CLEAR;
+			return (deploy_apply_handlers(run));
+		}
+		if ((script = deploy_render_command(r->name, r->fetch, np->vars,
+		    &cause)) == NULL) {
+			deploy_apply_fail(run, CMD_EXIT_FAIL, "%s", cause);
+			free(cause);
+			return (1);
+		}
+		cmd = xprintf("%s%s", np->root, script);
+		free(script);
+		deploy_conn_get(np->conn, cmd, run->opts.timeout_ms, deploy_fetch_done,
+		    run);
+		free(cmd);
 		return (1);
 	case DEPLOY_A_CLEAR:
 		xasprintf(&script, "rm -f \"$ROOT%s/pending/%s\"", DEPLOY_STATE_DIR,
@@ -510,6 +577,8 @@ deploy_apply_step(struct deploy_run *run)
 	char			*script, *dir;
 	size_t			 i, nchanged = 0;
 
+	if (sp->wait != NULL)
+		return (0);	/* the second pass renders it */
 	for (i = 0; i < sp->nfiles; i++)
 		nchanged += sp->files[i].changed;
 	switch (run->phase) {
@@ -633,6 +702,58 @@ deploy_apply_step(struct deploy_run *run)
 	return (0);
 }
 
+/* The first step still waiting for facts, or NULL; its node in *np. */
+static const struct deploy_stepplan *
+deploy_apply_waiting(struct deploy_run *run, const struct deploy_nodeplan **npp)
+{
+	const struct deploy_nodeplan	*np;
+	size_t				 i, j;
+
+	for (i = 0; i < run->plan->nnodes; i++) {
+		np = &run->plan->nodes[i];
+		for (j = 0; j < np->nsteps; j++) {
+			if (np->steps[j].wait != NULL) {
+				if (npp != NULL)
+					*npp = np;
+				return (&np->steps[j]);
+			}
+		}
+	}
+	return (NULL);
+}
+
+/* The second pass: what waited for facts is rendered now, then applied. */
+static void
+deploy_apply_replanned(struct deploy_run *run, int exit, const char *error,
+    void *arg)
+{
+	const struct deploy_nodeplan	*np;
+	const struct deploy_stepplan	*sp;
+	size_t				 i;
+
+	(void)arg;
+	if (exit != CMD_EXIT_OK) {
+		deploy_apply_fail(run, exit, "%s", error);
+		return;
+	}
+	for (i = 0; i < run->plan->nnodes; i++) {
+		np = &run->plan->nodes[i];
+		if (np->error != NULL) {
+			deploy_apply_fail(run, deploy_conn_exit_of(np), "%s", np->error);
+			return;
+		}
+	}
+	if ((sp = deploy_apply_waiting(run, &np)) != NULL) {
+		deploy_apply_fail(run, CMD_EXIT_FAIL, "%s: %s/%s still waits for %s"
+		    " after the first pass", np->node->name, sp->recipe->name,
+		    sp->label, sp->wait);
+		return;
+	}
+	run->node = run->step = run->file = 0;
+	run->phase = DEPLOY_A_TEST;
+	deploy_apply_next(run);
+}
+
 /* Advance: the current step's next phase, the next step, the handlers, the next node. */
 static void
 deploy_apply_next(struct deploy_run *run)
@@ -657,6 +778,13 @@ deploy_apply_next(struct deploy_run *run)
 		run->node++;
 		run->step = 0;
 		run->phase = DEPLOY_A_TEST;
+	}
+	if (deploy_apply_waiting(run, NULL) != NULL && !run->second) {
+		run->second = 1;
+		deploy_progress(run->env, "reading the facts again for the steps"
+		    " that waited for them");
+		deploy_run_replan(run, deploy_apply_replanned, NULL);
+		return;
 	}
 	deploy_apply_unlock(run);
 }

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,95 +32,6 @@ enum {
 
 static void	deploy_run_next(struct deploy_run *);
 
-/* Commands take non-secret variables only: they are seen in ps and logs. */
-char *
-deploy_render_command(const char *what, const char *tmpl,
-    const struct deploy_vars *vars, char **cause)
-{
-	struct buf	 b;
-
-	if (tmpl == NULL)
-		return (NULL);
-	buf_init(&b);
-	if (deploy_render(what, tmpl, strlen(tmpl), vars, DEPLOY_RENDER_NO_SECRETS,
-	    &b, NULL, cause) != 0) {
-		buf_free(&b);
-		return (NULL);
-	}
-	return (buf_steal(&b));
-}
-
-static int
-deploy_read_template(const struct deploy_recipe *r, const char *name,
-    struct buf *out, char **path, char **cause)
-{
-	FILE	*f;
-	char	 tmp[8192];
-	size_t	 n;
-
-	xasprintf(path, "%s/%s/deploy/%s", deploy_template_dir(), r->dir, name);
-	if ((f = fopen(*path, "r")) == NULL) {
-		xasprintf(cause, "template %s: %s", *path, strerror(errno));
-		return (-1);
-	}
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(out, tmp, n);
-	fclose(f);
-	return (0);
-}
-
-/* Render every command and file of a step for its node. */
-static int
-deploy_step_render(struct deploy_nodeplan *np, struct deploy_stepplan *sp,
-    char **cause)
-{
-	const struct deploy_step	*s = sp->step;
-	const struct deploy_file	*f;
-	struct deploy_fileplan		*fp;
-	struct buf			 t;
-	char				*path, *what;
-	int				 rc = 0;
-
-	if (sp->svc != NULL && deploy_vars_service(np->vars, sp->svc, cause) != 0)
-		return (-1);
-	xasprintf(&what, "%s/%s", sp->recipe->name, sp->label);
-	sp->cmd_facts = deploy_render_command(what, s->facts, np->vars, cause);
-	sp->cmd_test = deploy_render_command(what, s->test, np->vars, cause);
-	sp->cmd_change = deploy_render_command(what, s->change, np->vars, cause);
-	sp->cmd_check = deploy_render_command(what, s->check, np->vars, cause);
-	sp->cmd_dump = deploy_render_command(what, s->dump, np->vars, cause);
-	if (*cause != NULL) {
-		free(what);
-		return (-1);
-	}
-	for (f = s->files; f != NULL && f->path != NULL; f++) {
-		sp->files = xreallocarray(sp->files, sp->nfiles + 1, sizeof *sp->files);
-		fp = &sp->files[sp->nfiles++];
-		memset(fp, 0, sizeof *fp);
-		fp->file = f;
-		buf_init(&fp->want);
-		if ((path = deploy_render_command(what, f->path, np->vars, cause)) == NULL)
-			return (-1);
-		xasprintf(&fp->path, "%s%s", np->root, path);
-		fp->rel = path;
-		buf_init(&t);
-		deploy_vars_set(np->vars, "@scope", f->scope != NULL ? f->scope : "", 0);
-		if (deploy_read_template(sp->recipe, f->tmpl, &t, &path, cause) != 0 ||
-		    deploy_render(path, buf_str(&t), t.len, np->vars, 0, &fp->want,
-		    &fp->secret, cause) != 0)
-			rc = -1;
-		free(path);
-		buf_free(&t);
-		if (rc != 0) {
-			free(what);
-			return (-1);
-		}
-		fp->mode = fp->secret ? 0600 : f->mode;
-	}
-	free(what);
-	return (0);
-}
-
 static void
 deploy_step_add(struct deploy_nodeplan *np, const struct deploy_recipe *r,
     const struct deploy_step *s, const struct inv_service *svc)
@@ -143,6 +53,76 @@ deploy_step_add(struct deploy_nodeplan *np, const struct deploy_recipe *r,
 		sp->label = xstrdup(s->name);
 		if (s->handler != NULL)
 			sp->handler = xstrdup(s->handler);
+	}
+}
+
+struct deploy_nodeplan *
+deploy_plan_node(struct deploy_plan *plan, size_t i)
+{
+	return (i < plan->nnodes ? &plan->nodes[i] : &plan->peers[i - plan->nnodes]);
+}
+
+/* Whether a recipe has a step whose files use other nodes' facts. */
+static int
+deploy_recipe_uses_facts(const struct deploy_recipe *r)
+{
+	const struct deploy_step	*s;
+
+	for (s = r->steps; s->name != NULL; s++) {
+		if (s->flags & DEPLOY_STEP_FACTS)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * A planned node's file may need the facts of a node not planned (one
+ * spoke planned alone needs the hub's key): such nodes are peers, whose
+ * fact-reading steps run and nothing else.
+ */
+static void
+deploy_run_peers(struct deploy_plan *plan, const struct deploy_opts *o,
+    struct inventory *inv)
+{
+	struct deploy_nodeplan		*np;
+	const struct deploy_recipe	*r;
+	const struct deploy_step	*s;
+	size_t				 i, j, k;
+
+	for (i = 0; i < inv->nnodes; i++) {
+		for (j = 0; j < plan->nnodes; j++) {
+			if (plan->nodes[j].node == &inv->nodes[i])
+				break;
+		}
+		if (j < plan->nnodes)
+			continue;
+		np = NULL;
+		for (k = 0; (r = deploy_recipe_at(k)) != NULL; k++) {
+			if (r->kind != NULL || !deploy_recipe_uses_facts(r) ||
+			    !deploy_selected(inv, &inv->nodes[i], r, 0, NULL))
+				continue;
+			for (j = 0; j < plan->nnodes; j++) {
+				if (deploy_selected(inv, plan->nodes[j].node, r,
+				    plan->ntargets, plan->targets))
+					break;
+			}
+			if (j == plan->nnodes)
+				continue;
+			if (np == NULL) {
+				plan->peers = xreallocarray(plan->peers, plan->npeers + 1,
+				    sizeof *plan->peers);
+				np = &plan->peers[plan->npeers++];
+				memset(np, 0, sizeof *np);
+				np->node = &inv->nodes[i];
+				np->root = deploy_root_for(o, inv, np->node);
+				np->vars = deploy_vars_new();
+				deploy_vars_inventory(np->vars, inv, np->node, np->root);
+			}
+			for (s = r->steps; s->name != NULL; s++) {
+				if (s->facts != NULL)
+					deploy_step_add(np, r, s, NULL);
+			}
+		}
 	}
 }
 
@@ -216,8 +196,9 @@ deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
 		    "any node of the inventory" : "the nodes named");
 		goto fail;
 	}
-	for (i = 0; i < plan->nnodes; i++) {
-		np = &plan->nodes[i];
+	deploy_run_peers(plan, o, inv);
+	for (i = 0; i < plan->nnodes + plan->npeers; i++) {
+		np = deploy_plan_node(plan, i);
 		for (k = 0; k < np->nsteps; k++) {
 			if (deploy_step_render(np, &np->steps[k], cause) != 0)
 				goto fail;
@@ -240,42 +221,49 @@ deploy_fileplan_free(struct deploy_fileplan *fp)
 	free(fp->diff);
 }
 
+static void
+deploy_nodeplan_free(struct deploy_nodeplan *np)
+{
+	struct deploy_stepplan	*sp;
+	size_t			 j, k;
+
+	for (j = 0; j < np->nsteps; j++) {
+		sp = &np->steps[j];
+		for (k = 0; k < sp->nfiles; k++)
+			deploy_fileplan_free(&sp->files[k]);
+		free(sp->files);
+		free(sp->label);
+		free(sp->handler);
+		free(sp->why);
+		free(sp->wait);
+		free(sp->facts);
+		free(sp->missing);
+		free(sp->cmd_facts);
+		free(sp->cmd_test);
+		free(sp->cmd_change);
+		free(sp->cmd_check);
+		free(sp->cmd_dump);
+	}
+	free(np->steps);
+	for (j = 0; j < np->npending; j++)
+		free(np->pending[j]);
+	free(np->pending);
+	deploy_conn_free(np->conn);
+	deploy_vars_free(np->vars);
+	free(np->root);
+	free(np->error);
+}
+
 void
 deploy_plan_free(struct deploy_plan *plan)
 {
-	struct deploy_nodeplan	*np;
-	struct deploy_stepplan	*sp;
-	size_t			 i, j, k;
+	size_t	i;
 
 	if (plan == NULL)
 		return;
-	for (i = 0; i < plan->nnodes; i++) {
-		np = &plan->nodes[i];
-		for (j = 0; j < np->nsteps; j++) {
-			sp = &np->steps[j];
-			for (k = 0; k < sp->nfiles; k++)
-				deploy_fileplan_free(&sp->files[k]);
-			free(sp->files);
-			free(sp->label);
-			free(sp->handler);
-			free(sp->why);
-			free(sp->facts);
-			free(sp->missing);
-			free(sp->cmd_facts);
-			free(sp->cmd_test);
-			free(sp->cmd_change);
-			free(sp->cmd_check);
-			free(sp->cmd_dump);
-		}
-		free(np->steps);
-		for (j = 0; j < np->npending; j++)
-			free(np->pending[j]);
-		free(np->pending);
-		deploy_conn_free(np->conn);
-		deploy_vars_free(np->vars);
-		free(np->root);
-		free(np->error);
-	}
+	for (i = 0; i < plan->nnodes + plan->npeers; i++)
+		deploy_nodeplan_free(deploy_plan_node(plan, i));
+	free(plan->peers);
 	free(plan->nodes);
 	for (i = 0; i < (size_t)plan->ntargets; i++)
 		free(plan->targets[i]);
@@ -480,7 +468,7 @@ static void
 deploy_facts_done(int status, const char *out, size_t len, const char *msg, void *arg)
 {
 	struct deploy_run	*run = arg;
-	struct deploy_nodeplan	*np = &run->plan->nodes[run->node];
+	struct deploy_nodeplan	*np = deploy_plan_node(run->plan, run->node);
 	size_t			 i;
 
 	(void)len;
@@ -493,9 +481,7 @@ deploy_facts_done(int status, const char *out, size_t len, const char *msg, void
 	}
 	for (i = 0; i < np->nsteps; i++)
 		deploy_facts_parse(run, &np->steps[i], i, out);
-	run->phase = DEPLOY_PH_GET;
-	run->step = 0;
-	run->file = 0;
+	run->phase = DEPLOY_PH_GET;	/* this node's facts are in */
 	deploy_run_next(run);
 }
 
@@ -558,6 +544,15 @@ deploy_step_judge(struct deploy_nodeplan *np, size_t idx)
 	for (i = 0; i < sp->nfiles; i++)
 		nchanged += sp->files[i].changed;
 	buf_init(&why);
+	if (sp->wait != NULL) {
+		sp->state = DEPLOY_MAY_CHANGE;
+		buf_printf(&why, "%swaits for %s", sp->missing != NULL ? "install " : "",
+		    sp->wait);
+		if (sp->missing != NULL)
+			buf_printf(&why, "; install %s", sp->missing);
+		sp->why = buf_steal(&why);
+		return;
+	}
 	if (sp->missing != NULL)
 		buf_printf(&why, "install %s", sp->missing);
 	if (nchanged > 0)
@@ -638,7 +633,7 @@ deploy_precond_done(int status, const char *out, size_t len, const char *msg,
     void *arg)
 {
 	struct deploy_run	*run = arg;
-	struct deploy_nodeplan	*np = &run->plan->nodes[run->node];
+	struct deploy_nodeplan	*np = deploy_plan_node(run->plan, run->node);
 
 	(void)len;
 	if (status != 0)
@@ -652,19 +647,18 @@ deploy_precond_done(int status, const char *out, size_t len, const char *msg,
 	deploy_run_next(run);
 }
 
-/* Advance the cursor: next file, next step, next node; then the plan is done. */
-static void
-deploy_run_next(struct deploy_run *run)
+/* Pass 0: preconditions and facts of every node; the files wait for all of them. */
+static int
+deploy_run_facts(struct deploy_run *run)
 {
 	struct deploy_plan	*plan = run->plan;
 	struct deploy_nodeplan	*np;
-	struct deploy_stepplan	*sp;
 	char			*cmd, *cause = NULL;
 	struct buf		 b;
 	size_t			 i;
 
-	while (run->node < plan->nnodes) {
-		np = &plan->nodes[run->node];
+	while (run->node < plan->nnodes + plan->npeers) {
+		np = deploy_plan_node(plan, run->node);
 		if (np->conn == NULL && np->error == NULL) {
 			np->conn = deploy_conn_open(run->env, np->node->name,
 			    run->opts.local, &cause);
@@ -677,35 +671,62 @@ deploy_run_next(struct deploy_run *run)
 				deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
 				    deploy_precond_done, run);
 				free(cmd);
-				return;
+				return (1);
 			}
 		}
-		if (np->error != NULL)
-			run->step = np->nsteps;
-		if (run->step >= np->nsteps) {
+		if (np->error != NULL || run->phase == DEPLOY_PH_GET) {
 			run->node++;
-			run->step = 0;
 			run->phase = DEPLOY_PH_FACTS;
 			continue;
 		}
-		sp = &np->steps[run->step];
-		if (run->phase == DEPLOY_PH_FACTS) {
-			buf_init(&b);
-			for (i = 0; i < np->nsteps; i++)
-				deploy_facts_script(run, &np->steps[i], i, &b);
-			buf_adds(&b, "true");
-			cmd = deploy_command(np, buf_str(&b));
-			buf_free(&b);
-			deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
-			    deploy_facts_done, run);
-			free(cmd);
+		buf_init(&b);
+		for (i = 0; i < np->nsteps; i++)
+			deploy_facts_script(run, &np->steps[i], i, &b);
+		buf_adds(&b, "true");
+		cmd = deploy_command(np, buf_str(&b));
+		buf_free(&b);
+		deploy_conn_exec(np->conn, cmd, run->opts.timeout_ms,
+		    deploy_facts_done, run);
+		free(cmd);
+		return (1);
+	}
+	return (0);
+}
+
+/* Advance the cursor: facts of every node, then per node its files and steps. */
+static void
+deploy_run_next(struct deploy_run *run)
+{
+	struct deploy_plan	*plan = run->plan;
+	struct deploy_nodeplan	*np;
+	struct deploy_stepplan	*sp;
+	char			*cause = NULL;
+
+	if (run->pass == 0) {
+		if (deploy_run_facts(run))
+			return;
+		if (deploy_plan_render(run, &cause) != 0) {
+			run->cb(run, CMD_EXIT_FAIL, cause, run->arg);
+			free(cause);
 			return;
 		}
-		while (run->file < sp->nfiles && !sp->files[run->file].exists) {
+		run->pass = 1;
+		run->node = run->step = run->file = 0;
+	}
+	while (run->node < plan->nnodes) {
+		np = &plan->nodes[run->node];
+		if (np->error != NULL || run->step >= np->nsteps) {
+			run->node++;
+			run->step = run->file = 0;
+			continue;
+		}
+		sp = &np->steps[run->step];
+		while (sp->wait == NULL && run->file < sp->nfiles &&
+		    !sp->files[run->file].exists) {
 			deploy_file_compare(&sp->files[run->file], "", 0);
 			run->file++;
 		}
-		if (run->file < sp->nfiles) {
+		if (sp->wait == NULL && run->file < sp->nfiles) {
 			deploy_conn_get(np->conn, sp->files[run->file].path,
 			    run->opts.timeout_ms, deploy_get_done, run);
 			return;
@@ -718,12 +739,46 @@ deploy_run_next(struct deploy_run *run)
 	run->cb(run, CMD_EXIT_OK, NULL, run->arg);
 }
 
+/* Forget what the last plan found, keeping connections and the lock. */
+void
+deploy_run_replan(struct deploy_run *run, deploy_run_cb cb, void *arg)
+{
+	struct deploy_nodeplan	*np;
+	struct deploy_stepplan	*sp;
+	struct deploy_fileplan	*fp;
+	size_t			 i, j, k;
+
+	for (i = 0; i < run->plan->nnodes + run->plan->npeers; i++) {
+		np = deploy_plan_node(run->plan, i);
+		for (j = 0; j < np->nsteps; j++) {
+			sp = &np->steps[j];
+			free(sp->why);
+			free(sp->facts);
+			free(sp->missing);
+			sp->why = sp->facts = sp->missing = NULL;
+			sp->test_status = -1;
+			sp->state = DEPLOY_NO_CHANGE;
+			for (k = 0; k < sp->nfiles; k++) {
+				fp = &sp->files[k];
+				free(fp->diff);
+				fp->diff = NULL;
+				fp->exists = fp->changed = 0;
+			}
+		}
+		for (j = 0; j < np->npending; j++)
+			free(np->pending[j]);
+		np->npending = 0;
+	}
+	deploy_run_plan(run, cb, arg);
+}
+
 void
 deploy_run_plan(struct deploy_run *run, deploy_run_cb cb, void *arg)
 {
 	run->cb = cb;
 	run->arg = arg;
 	run->node = run->step = run->file = 0;
+	run->pass = 0;
 	run->phase = DEPLOY_PH_FACTS;
 	deploy_run_next(run);
 }

@@ -44,6 +44,7 @@ struct deploy_stepplan {
 	char			*handler;	/* its handler's marker name, or NULL */
 	enum deploy_state	 state;
 	char			*why;		/* "2 files", "packages missing: x" */
+	char			*wait;		/* waits for facts (@wait): rendered later */
 	char			*facts;		/* the facts command's output */
 	int			 test_status;	/* -1: no test */
 	char			*missing;	/* packages not installed, or NULL */
@@ -76,6 +77,8 @@ struct deploy_plan {
 	int			 ntargets;
 	struct deploy_nodeplan	*nodes;
 	size_t			 nnodes;
+	struct deploy_nodeplan	*peers;		/* not planned: only their facts are read */
+	size_t			 npeers;		/* (a mesh peer's public key) */
 	char			 facts_hash[65];
 	char			 want_hash[65];
 	size_t			 nchanges;	/* steps that will or may change */
@@ -103,6 +106,8 @@ struct deploy_run {
 	size_t			 step;
 	size_t			 file;
 	int			 phase;
+	int			 pass;		/* plan: 0 reads facts, 1 renders and compares */
+	int			 second;	/* apply: in the pass after new facts */
 	char			 delim[40];	/* separates sections of a facts script */
 	deploy_run_cb		 cb;
 	void			*arg;
@@ -132,16 +137,25 @@ int			 deploy_selected(const struct inventory *, const struct inv_node *,
 int			 deploy_targets_known(const struct inventory *, int ntargets,
 			     char **targets, char **cause);
 
+/* deploy-steps.c: commands and paths first, files once every node's facts are in. */
+int			 deploy_step_render(struct deploy_nodeplan *, struct deploy_stepplan *,
+			     char **cause);
+int			 deploy_plan_render(struct deploy_run *, char **cause);
+
 /* deploy-engine.c: select the nodes, read the facts, make the plan. */
 struct deploy_run	*deploy_run_new(struct cmd_env *, const struct deploy_opts *,
 			     int ntargets, char **targets, char **cause);
 void			 deploy_run_plan(struct deploy_run *, deploy_run_cb, void *);
+/* Plan again over the same connections, after an apply made new facts. */
+void			 deploy_run_replan(struct deploy_run *, deploy_run_cb, void *);
 struct deploy_plan	*deploy_run_result(struct deploy_run *);
 struct cmd_env		*deploy_run_env(struct deploy_run *);
 const struct deploy_opts *deploy_run_opts(struct deploy_run *);
 void			 deploy_run_free(struct deploy_run *);
 void			 deploy_plan_free(struct deploy_plan *);
 const char		*deploy_state_string(enum deploy_state);
+/* Node I of the plan, then its peers past nnodes. */
+struct deploy_nodeplan	*deploy_plan_node(struct deploy_plan *, size_t i);
 /* "" for "/", else the directory: --root, the node's deploy-root, the platform's. */
 char			*deploy_root_for(const struct deploy_opts *, const struct inventory *,
 			     const struct inv_node *);

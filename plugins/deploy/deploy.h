@@ -29,6 +29,12 @@ struct deploy_file {
 };
 
 #define DEPLOY_STEP_STATEFUL	0x1	/* its files are never rolled back */
+/*
+ * Its files use other nodes' facts (fact.NODE.RECIPE.STEP): when the recipe's
+ * vars hook sets @wait (a fact not there yet), the step may change and
+ * apply renders it in a second pass, after reading the facts again.
+ */
+#define DEPLOY_STEP_FACTS	0x2
 
 /*
  * Commands are templates too (non-secret variables only) and run under
@@ -67,9 +73,22 @@ struct deploy_recipe {
 							   the node, with svc.* variables; or NULL */
 	const struct deploy_step	*steps;
 	const struct deploy_handler	*handlers;	/* or NULL */
-	/* Extra variables for this node (lists, computed values); optional. */
+	/*
+	 * Extra variables for this node (lists, computed values); optional.
+	 * Called before the facts are read (for commands) and again after
+	 * every node's are in (for files), with fact.NODE.RECIPE.STEP set.
+	 */
 	int				(*vars)(struct deploy_vars *, const struct inventory *,
 					    const struct inv_node *, char **cause);
+	/*
+	 * A file the service makes, read back once a handler of this recipe
+	 * is healthy (k3s's kubeconfig) and kept here by fetched, which says
+	 * where in *saved; both optional.
+	 */
+	const char			*fetch;		/* remote path under the root */
+	int				(*fetched)(const struct inventory *,
+					    const struct inv_node *, const char *data,
+					    size_t len, char **saved, char **cause);
 };
 
 /*

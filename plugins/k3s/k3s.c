@@ -6,10 +6,19 @@
  */
 #include "config.h"
 
-#include <stdio.h>
-#include <string.h>
+#include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
 #include "core/inventory.h"
+#include "core/util.h"
+#include "core/xmalloc.h"
 #include "plugins/deploy/deploy.h"
 #include "plugins/plugin.h"
 
@@ -33,7 +42,90 @@ static const struct deploy_step k3s_steps[] = {
 	{ .name = NULL }
 };
 
-/* The API server's /readyz through the node's own admin kubeconfig. */
+/* k3s.yaml with its server moved from 127.0.0.1 to the node's private address. */
+static int
+k3s_kubeconfig_rewrite(const struct inv_node *node, const char *data, size_t len,
+    struct buf *out, char **cause)
+{
+	const char	*p, *nl, *end = data + len, *h, *e;
+	int		 v6 = strchr(node->address, ':') != NULL, n = 0;
+
+	for (p = data; p < end; p = nl) {
+		nl = memchr(p, '\n', end - p);
+		nl = nl != NULL ? nl + 1 : end;
+		h = memmem(p, nl - p, "server: https://", 16);
+		if (h == NULL) {
+			buf_add(out, p, nl - p);
+			continue;
+		}
+		h += 16;
+		e = *h == '[' ? memchr(h, ']', nl - h) : h + strcspn(h, ":/\n");
+		if (e == NULL || e > nl) {
+			xasprintf(cause, "k3s.yaml: a server line without a host");
+			return (-1);
+		}
+		e += *h == '[';
+		buf_add(out, p, h - p);
+		buf_printf(out, "%s%s%s", v6 ? "[" : "", node->address, v6 ? "]" : "");
+		buf_add(out, e, nl - e);
+		n++;
+	}
+	if (n == 0) {
+		xasprintf(cause, "k3s.yaml has no 'server: https://' line");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The node's kubeconfig kept here, mode 0600 (it holds the admin
+ * credentials), where an inventory's kubeconfig key can name it.
+ */
+static int
+k3s_kubeconfig_fetched(const struct inventory *inv, const struct inv_node *node,
+    const char *data, size_t len, char **saved, char **cause)
+{
+	struct buf	 b;
+	char		*dir, *path, *tmp;
+	int		 fd, rc = -1;
+
+	buf_init(&b);
+	if (k3s_kubeconfig_rewrite(node, data, len, &b, cause) != 0)
+		goto out;
+	dir = util_xdg_dir("config");
+	if (util_mkdir_p(dir, 0700) != 0) {
+		xasprintf(cause, "%s: %s", dir, strerror(errno));
+		free(dir);
+		goto out;
+	}
+	path = xprintf("%s/kubeconfig-%s-%s.yaml", dir, inv->name != NULL ?
+	    inv->name : "platform", node->name);
+	free(dir);
+	tmp = xprintf("%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || fchmod(fd, 0600) != 0 ||
+	    write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) != 0 ||
+	    rename(tmp, path) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			unlink(tmp);
+		free(path);
+	} else {
+		*saved = path;
+		rc = 0;
+	}
+	free(tmp);
+out:
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.len);
+	buf_free(&b);
+	return (rc);
+}
+
+/*
+ * The API server's /readyz through the node's own admin kubeconfig; once
+ * ready, that kubeconfig is fetched and kept here.
+ */
 static const struct deploy_handler k3s_handlers[] = {
 	{ "restart-k3s", "systemctl restart k3s", "k3s kubectl get --raw=/readyz", "ok" },
 	{ NULL, NULL, NULL, NULL }
@@ -45,6 +137,8 @@ static const struct deploy_recipe k3s_recipe = {
 	.role = "k3s",
 	.steps = k3s_steps,
 	.handlers = k3s_handlers,
+	.fetch = "/etc/rancher/k3s/k3s.yaml",
+	.fetched = k3s_kubeconfig_fetched,
 };
 
 static const struct deploy_file spark_files[] = {

@@ -1,7 +1,6 @@
 /*
- * The recipe every node gets: base packages, IP forwarding, a WireGuard
- * key made on the host (only the public key ever leaves it), and an
- * nftables table of our own that never flushes anyone else's rules,
+ * The recipe every node gets: base packages, IP forwarding, the WireGuard
+ * mesh (deploy-wg.c), and an nftables table of our own that never flushes anyone else's rules,
  * loaded with an automatic revert in case it cuts SSH off. The gateway
  * also gets Docker Engine from Docker's repository.
  */
@@ -26,16 +25,6 @@ static const struct deploy_step node_steps[] = {
 	  .packages = "nftables wireguard-tools curl ca-certificates" },
 	{ .name = "sysctl", .files = node_sysctl_files,
 	  .change = "sysctl -p \"$ROOT/etc/sysctl.d/60-platform-tui.conf\"" },
-	{ .name = "wireguard-key",
-	  .facts = "cat \"$ROOT/etc/wireguard/public.key\" 2>/dev/null",
-	  .test = "test -s \"$ROOT/etc/wireguard/private.key\" &&"
-	      " test -s \"$ROOT/etc/wireguard/public.key\"",
-	  .change = "umask 077 && mkdir -p \"$ROOT/etc/wireguard\" &&"
-	      " wg genkey > \"$ROOT/etc/wireguard/private.key\" &&"
-	      " wg pubkey < \"$ROOT/etc/wireguard/private.key\""
-	      " > \"$ROOT/etc/wireguard/public.key\"",
-	  .check = "wg pubkey < \"$ROOT/etc/wireguard/private.key\" |"
-	      " cmp -s - \"$ROOT/etc/wireguard/public.key\"" },
 	/*
 	 * The table is loaded with a revert armed: the check, a new command
 	 * over the same connection, disarms it; if the rules cut SSH off the
@@ -98,8 +87,11 @@ static const struct deploy_recipe docker_recipe = {
 	.handlers = docker_handlers,
 };
 
+extern const struct deploy_recipe platform_wg_recipe;
+
 const struct deploy_recipe *const platform_deploy_recipes[] = {
 	&node_recipe,
+	&platform_wg_recipe,
 	&docker_recipe,
 	NULL
 };

@@ -14,6 +14,7 @@ export PLATFORM_TUI_TEMPLATES=$T/tmpl
 for c in sysctl nft systemctl; do
 	printf '#!/bin/sh\necho "%s $*" >> "$ROOT/standin.log"\n' "$c" > "$R/usr/local/sbin/$c"
 done
+echo 'case "$1" in is-active) echo active;; esac' >> "$R/usr/local/sbin/systemctl"
 cat > "$R/usr/local/sbin/docker" <<'SH'
 #!/bin/sh
 echo "docker $*" >> "$ROOT/standin.log"
@@ -68,7 +69,9 @@ ok $rc "apply of the plan"
 like "$out" "clickhouse/config: 4 of 4 files .*exit 0" "progress line per step"
 like "$out" "restart-clickhouse: healthy" "handler ran and its health check passed"
 is "$(stat -c %a "$R/etc/clickhouse/users.xml")" 600 "secret file written 0600"
-ok $(wg pubkey < "$R/etc/wireguard/private.key" | cmp -s - "$R/etc/wireguard/public.key"; echo $?) "WireGuard key made on the host"
+is "$(stat -c %a "$R/etc/wireguard/private.key")" 600 "WireGuard key made on the host, 0600"
+like "$(cat "$R/etc/wireguard/wg0.conf")" "PostUp = wg set %i private-key $R/etc/wireguard/private.key" "wg0.conf hands the key file to the interface"
+ok $(grep -rqF -- "$(cat "$R/etc/wireguard/private.key")" "$R/etc/wireguard/wg0.conf" "$T/state" "$R/standin.log"; [ $? = 1 ]; echo $?) "the private key is in no config, plan or log"
 
 out=$(pt deploy apply --local --yes 2>&1)
 like "$out" "nothing to change" "second apply changes nothing"

@@ -71,6 +71,9 @@ cat > "$R/k3s" <<SH
 #!/bin/sh
 echo "k3s \$*" >> "\$ROOT/standin.log"
 case "\$*" in *--raw=/readyz*)
+	# By the time it is ready, k3s has written its admin kubeconfig.
+	[ -s "\$ROOT/etc/rancher/k3s/k3s.yaml" ] || (umask 077; sed 's|server: https://.*|server: https://127.0.0.1:6443|' \
+	    "$LAB/kube/kubeconfig.yaml" > "\$ROOT/etc/rancher/k3s/k3s.yaml")
 	exec /usr/bin/curl -s --max-time 5 --cacert "$LAB/kube/ca.crt" \\
 	    -H @"$T/kube-auth" https://127.0.1.2:6443/readyz;;
 esac
@@ -101,10 +104,30 @@ for h in restart-postgres@airflow-db restart-postgres@oltp-db restart-airflow \
 	like "$out" "$h: healthy" "$h passed its health check"
 done
 is "$(cat "$T"/*/var/lib/platform-tui/pending/* 2>/dev/null | wc -l)" 0 "no restart left pending"
+kc=$XDG_CONFIG_HOME/platform-tui/kubeconfig-lab-compute.yaml
+like "$out" "restart-k3s: /etc/rancher/k3s/k3s.yaml saved to $kc \\(mode 0600\\)" "the kubeconfig is fetched once k3s is ready"
+is "$(stat -c %a "$kc" 2>&1) $(grep -c 'server: https://127.0.1.2:6443$' "$kc" 2>&1)" "600 1" \
+    "kept 0600 with its server at the compute node's private address"
+cat > "$T/kc.conf" <<KC
+[platform]
+name = kc
+[node compute]
+address = 127.0.1.2
+[service spark]
+kind = spark
+node = compute
+endpoint = https://127.0.1.2:6443/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-jobs/sparkapplications
+kubeconfig = $kc
+KC
+"$PT" -i "$T/kc.conf" spark apps >/dev/null 2>&1
+ok $? "spark apps through the fetched kubeconfig"
 out=$(pt deploy apply --yes 2>&1)
 like "$out" "nothing to change" "second apply changes nothing"
 promtool check config "$T/gateway/etc/prometheus/prometheus.yml" >/dev/null 2>&1
 ok $? "promtool accepts the generated Prometheus config"
+is "$(sed -n 's/^PublicKey = //p' "$T/compute/etc/wireguard/wg0.conf")" \
+    "$(wg pubkey < "$T/gateway/etc/wireguard/private.key")" \
+    "over SSH, the first apply made every key and compute's wg0.conf names the gateway's"
 
 A=$T/analytics
 echo "# a test change" >> "$T/tmpl/platform/deploy/sysctl.conf.tmpl"

@@ -17,6 +17,7 @@ for c in apt-get sysctl nft systemctl docker; do
 	printf '#!/bin/sh\necho "%s $*" >> "$ROOT/standin.log"\n' "$c" > "$R/usr/local/sbin/$c"
 done
 printf '#!/bin/sh\necho "install ok installed"\n' > "$R/usr/local/sbin/dpkg-query"
+echo 'case "$1" in is-active) echo active;; esac' >> "$R/usr/local/sbin/systemctl"
 chmod +x "$R/usr/local/sbin/"*
 cat > "$T/inv.conf" <<X
 [platform]
@@ -45,7 +46,7 @@ ok $? "the Deploy pane starts empty and says how to plan"
 tm send-keys p
 wait_for '^gw +node/sysctl +will change +1 of 1 file'
 ok $? "p plans: the steps and their state"
-wait_for "plan [0-9T]+-[0-9a-f]+: 3 steps to change"
+wait_for "plan [0-9T]+-[0-9a-f]+: 4 steps to change"
 ok $? "the message line sums it up"
 tm send-keys Down Enter
 wait_for '\+net.ipv4.ip_forward = 1'
@@ -56,13 +57,13 @@ tm send-keys A
 wait_for "Run 'deploy apply --local'\? \[y/N\]"
 ok $? "A asks first, naming the command"
 tm send-keys y
-wait_for 'apply [0-9T]+-[0-9a-f]+: 3 steps changed'
+wait_for 'apply [0-9T]+-[0-9a-f]+: 4 steps changed'
 ok $? "the apply runs and reports on the message line"
 wait_for '^gw +node/sysctl +changed'
 ok $? "the pane then shows what changed"
 ok $([ -f "$R/etc/sysctl.d/60-platform-tui.conf" ]; echo $?) "the file is in place"
 tm send-keys H
-wait_for '^[0-9T:-]+Z? +[a-z]+ +[0-9T]+-[0-9a-f]+ +ok +3'
+wait_for '^[0-9T:-]+Z? +[a-z]+ +[0-9T]+-[0-9a-f]+ +ok +4'
 r=$?
 ok $r "H lists the apply in the history"
 [ $r -eq 0 ] || screen | sed 's/^/# /' 

@@ -395,7 +395,8 @@ test_keys(void)
 	    "key of another section");
 	fails("[platform]\nfoo = 1\n", "t.conf:2: key 'foo': unknown key 'foo'"
 	    " in [platform]; [platform] takes name, timeout, plugin-dir,"
-	    " deploy-root, known-hosts, ssh-config", "unknown key lists the keys");
+	    " deploy-root, known-hosts, ssh-config, wg-network, wg-port",
+	    "unknown key lists the keys");
 	fails(NODE "jump = b\n", "t.conf:3: key 'jump': node 'b' is not"
 	    " defined", "jump to an undefined node");
 	fails(NODE "jump = a\n", "t.conf:3: key 'jump': node 'a' cannot jump"
@@ -567,6 +568,33 @@ test_values(void)
 
 /* What needs the rest of the file: duplicate names, nodes, secrets. */
 /* A node's metrics names a node-exporter or prometheus service. */
+/* The WireGuard mesh's network, port and a node's own address. */
+static void
+test_wg(void)
+{
+	struct inventory	*inv;
+
+	inv = parses("[platform]\nwg-network = 10.10.0.0/24\nwg-port = 51999\n"
+	    NODE "wg-address = 10.10.0.7\n", "wg keys");
+	if (inv != NULL) {
+		is_str(inv->wg_network, "10.10.0.0/24", "wg-network kept");
+		ok(inv->wg_port == 51999, "wg-port read");
+		is_str(inv->nodes[0].wg_address, "10.10.0.7", "wg-address kept");
+	}
+	inventory_free(inv);
+	fails("[platform]\nwg-network = 10.10.0.0\n", "t.conf:2: key 'wg-network':"
+	    " '10.10.0.0' is not an IPv4 network: write it as 10.10.0.0/24"
+	    " (/8 to /30)", "wg-network without a prefix");
+	fails("[platform]\nwg-network = 10.10.0.0/31\n", "t.conf:2: key"
+	    " 'wg-network': '10.10.0.0/31' is not an IPv4 network: write it as"
+	    " 10.10.0.0/24 (/8 to /30)", "wg-network too small");
+	fails(NODE "wg-address = 10.10.0.7/24\n", "t.conf:3: key 'wg-address':"
+	    " '10.10.0.7/24' is not an IPv4 address (the prefix comes from"
+	    " wg-network)", "wg-address with a prefix");
+	fails("[platform]\nwg-port = 0\n", "t.conf:2: key 'wg-port': '0' is not"
+	    " a port (1-65535)", "wg-port 0");
+}
+
 static void
 test_metrics(void)
 {
@@ -846,6 +874,7 @@ main(void)
 	test_values();
 	test_references();
 	test_metrics();
+	test_wg();
 	test_load();
 	test_default_path();
 	test_examples();

@@ -20,6 +20,43 @@ printf '#!/bin/sh\necho "curl $*" >> "$ROOT/standin.log"; echo 2\n' > "$R/usr/lo
 chmod +x "$R/usr/local/sbin/"*
 printf '%s\n' "$SECRET" > "$T/ch-secret"
 chmod 600 "$T/ch-secret"
+# docker compose up starts two real clickhouse-server shards from the
+# generated configs (paths as the compose file's volumes map them into the
+# containers); exec in a shard runs the real clickhouse-client with the
+# generated client.xml. Without ClickHouse here, exec emulates the tables.
+cat > "$R/usr/local/sbin/docker" <<'SH'
+#!/bin/bash
+echo "docker $*" >> "$ROOT/standin.log"
+case "$*" in
+*" up -d"*)
+	command -v clickhouse-server >/dev/null && [ -f "$ROOT/etc/clickhouse/shard1/config.xml" ] || exit 0
+	for n in 1 2; do
+		[ "$(curl -s --max-time 1 "http://$CH_ADDR:$((18122 + n))/ping")" != Ok. ] || continue
+		d=$CH_DIR/ch$n
+		mkdir -p "$d/data" "$d/log"
+		sed -e "s|/var/lib/clickhouse/|$d/data/|g" \
+		    -e "s|/etc/clickhouse-server/users.xml|$ROOT/etc/clickhouse/users.xml|" \
+		    -e "s|/var/log/clickhouse-server/|$d/log/|g" \
+		    "$ROOT/etc/clickhouse/shard$n/config.xml" > "$d/config.xml"
+		(cd "$d" && exec setsid clickhouse-server --config-file="$d/config.xml" \
+		    </dev/null >"$d/log/stdout.log" 2>&1) &
+		echo $! >> "$CH_DIR/ch-pids"
+	done;;
+*"exec -T shard"*)
+	shift 7
+	if command -v clickhouse-client >/dev/null; then
+		exec clickhouse-client --config-file "$ROOT/etc/clickhouse/client.xml" "$@"
+	fi
+	case "$*" in
+	*--multiquery*) cat > "$ROOT/ch-ddl.sql";;
+	*system.tables*) [ ! -s "$ROOT/ch-ddl.sql" ] || grep -c '^CREATE TABLE' "$ROOT/ch-ddl.sql";;
+	esac;;
+esac
+exit 0
+SH
+chmod +x "$R/usr/local/sbin/docker"
+export CH_ADDR=$ADDR CH_DIR=$T
+trap 'kill -9 $(cat "$T/ch-pids" 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
 cat > "$T/inv.conf" <<EOF
 [platform]
 name = v
@@ -34,10 +71,45 @@ endpoint shard1 = http://$ADDR:18123
 endpoint shard2 = http://$ADDR:18124
 user = default
 secret = file:$T/ch-secret
+database = lakehouse
+cluster = lab
 EOF
 export PLATFORM_TUI_TEMPLATES=$top_srcdir/plugins
 "$PT" -i "$T/inv.conf" deploy apply --local --yes clickhouse >"$T/apply.out" 2>&1
-ok $? "apply writes the ClickHouse files"
+ok $? "apply writes the ClickHouse files and creates the tables"
+out=$("$PT" -i "$T/inv.conf" deploy apply --local --yes clickhouse 2>&1)
+ok $(printf '%s\n' "$out" | grep -q "clickhouse/tables"; [ $? -eq 1 ]; echo $?) \
+    "a second apply finds the tables there (its test asks both real shards)"
+like "$(cat "$R/etc/clickhouse/lakehouse.sql")" "Distributed\(lab, lakehouse, orders_daily_local" \
+    "the Distributed tables read cluster lab"
+ok $(! grep -q zookeeper "$R/etc/clickhouse/shard1/config.xml" && [ ! -e "$R/etc/clickhouse/keeper.xml" ]; echo $?) \
+    "no Keeper without keeper = yes"
+
+# keeper = yes: Keeper's config and the shards' <zookeeper> section, checked
+# as XML only: this ClickHouse (18.16) has no Keeper to run them with.
+K=$T/kroot
+mkdir -p "$K/usr/local/sbin"
+cp "$R/usr/local/sbin/"* "$K/usr/local/sbin/"
+sed -e "s|^deploy-root = .*|deploy-root = $K|" -e 's/^cluster = lab$/cluster = lab\nkeeper = yes/' \
+    "$T/inv.conf" > "$T/k.conf"
+"$PT" -i "$T/k.conf" deploy apply --local --yes clickhouse >"$T/k.out" 2>&1
+ok $? "apply with keeper = yes"
+like "$(cat "$T/k.out")" "clickhouse/keeper: 1 of 1 file" "keeper = yes adds the Keeper step"
+/usr/bin/python3 - "$K" <<'PY'
+import sys, xml.etree.ElementTree as ET
+k = sys.argv[1]
+keeper = ET.parse(f"{k}/etc/clickhouse/keeper.xml").getroot().find("keeper_server")
+assert keeper.find("tcp_port").text == "9181", keeper
+assert keeper.find("raft_configuration/server/hostname").text == "127.0.5.1"
+for n in (1, 2):
+    zk = ET.parse(f"{k}/etc/clickhouse/shard{n}/config.xml").getroot().find("zookeeper/node")
+    assert zk.find("host").text == "127.0.5.1" and zk.find("port").text == "9181"
+PY
+ok $? "keeper.xml and the shards' <zookeeper> sections parse as XML and agree"
+if command -v docker-compose >/dev/null; then
+	docker-compose -f "$K/opt/platform/clickhouse/compose.yml" config -q 2>"$T/dc.err"
+	ok $? "docker-compose config -q accepts the compose file with Keeper"
+fi
 
 if command -v docker-compose >/dev/null; then
 	docker-compose -f "$R/opt/platform/clickhouse/compose.yml" config -q 2>"$T/dc.err"
@@ -290,21 +362,6 @@ if ! command -v clickhouse-server >/dev/null; then
 	done_testing
 	exit
 fi
-# Paths as the compose file's volumes map them into the containers.
-pids=
-for n in 1 2; do
-	d=$T/ch$n
-	mkdir -p "$d/data" "$d/log"
-	sed -e "s|/var/lib/clickhouse/|$d/data/|g" \
-	    -e "s|/etc/clickhouse-server/users.xml|$R/etc/clickhouse/users.xml|" \
-	    -e "s|/var/log/clickhouse-server/|$d/log/|g" \
-	    "$R/etc/clickhouse/shard$n/config.xml" > "$d/config.xml"
-	(cd "$d" && exec clickhouse-server --config-file="$d/config.xml" \
-	    </dev/null >"$d/log/stdout.log" 2>&1) &
-	pids="$pids $!"
-	disown "$!" 2>/dev/null
-done
-trap 'kill -9 $pids 2>/dev/null; rm -rf "$T"' EXIT
 ch() {	# ch PORT QUERY: as the generated user and password
 	curl -sS --max-time 5 -u "default:$SECRET" "http://$ADDR:$1/" --data-binary "$2"
 }
@@ -316,11 +373,15 @@ done
 like "$(curl -s "http://$ADDR:18123/?query=SELECT%201")" "^Code: 194" "without the password the user is refused"
 for p in 18123 18124; do
 	ch $p "CREATE TABLE t (x UInt32) ENGINE = MergeTree ORDER BY x"
-	ch $p "CREATE TABLE d AS t ENGINE = Distributed(platform, default, t)"
+	ch $p "CREATE TABLE d AS t ENGINE = Distributed(lab, default, t)"
 done
 ch 18123 "INSERT INTO t VALUES (1), (2)"
 ch 18124 "INSERT INTO t VALUES (3)"
 is "$(ch 18123 'SELECT count(), sum(x) FROM d')" "3	6" "a Distributed query over both generated shards"
+ch 18123 "INSERT INTO lakehouse.orders_daily_local VALUES ('2026-11-01', 'eu', 5, 50.5)"
+ch 18124 "INSERT INTO lakehouse.orders_daily_local VALUES ('2026-11-01', 'us', 7, 70), ('2026-11-02', 'us', 1, 1)"
+is "$(ch 18124 'SELECT count(), sum(orders) FROM lakehouse.orders_daily')" "3	13" \
+    "the deployed Distributed table over cluster lab sees the rows of both shards"
 is "$(ch 18124 "SELECT substitution FROM system.macros WHERE macro = 'shard'")" "2" \
     "shard macros from the generated config"
 like "$(stat -c %a "$R/etc/clickhouse/users.xml") $(stat -c %a "$R/etc/clickhouse/shard1/config.xml")" \

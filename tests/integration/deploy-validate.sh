@@ -196,6 +196,53 @@ is "$(cat "$G/etc/platform/postgres/oltp-db/password")" "Pg-oltp-4q" "the passwo
 n=$(grep -rlF -e Pg-oltp-4q -e Pg-airflow-9z "$T/gw.out" "$G/standin.log" "$T/state" 2>/dev/null | wc -l)
 is "$n" 0 "no password in the output, the plans or the remote log"
 
+# MinIO: the image by digest (a made-up but well-formed one, in this test
+# inventory only); a tag is refused before anything is written.
+M=$T/mroot
+mkdir -p "$M/usr/local"
+cp -r "$G/usr/local/sbin" "$M/usr/local/"
+printf 'Minio-r00t-5k\n' > "$T/minio"
+chmod 600 "$T/minio"
+digest=$(printf 'platform-tui test digest' | sha256sum | cut -d' ' -f1)
+cat > "$T/m.conf" <<EOF
+[platform]
+name = v
+deploy-root = $M
+[node gateway]
+address = 127.0.5.2
+roles = minio
+[service minio]
+kind = minio
+node = gateway
+endpoint = http://127.0.5.2:9000
+endpoint console = http://127.0.5.2:9001
+user = platform
+secret = file:$T/minio
+image = quay.io/minio/minio@sha256:$digest
+bucket = lakehouse
+EOF
+"$PT" -i "$T/m.conf" deploy apply --local --yes minio >"$T/m.out" 2>&1
+ok $? "apply writes MinIO's files"
+like "$(cat "$M/opt/platform/minio/minio/compose.yml")" "image: quay.io/minio/minio@sha256:$digest" \
+    "the compose file takes the image from the inventory"
+if command -v docker-compose >/dev/null; then
+	docker-compose -f "$M/opt/platform/minio/minio/compose.yml" config -q 2>"$T/dc.err"
+	ok $? "docker-compose config -q accepts minio/compose.yml"
+fi
+is "$(stat -c %a "$M/etc/platform/minio/minio/root_password") $(cat "$M/etc/platform/minio/minio/root_password")" \
+    "600 Minio-r00t-5k" "the root password reaches the host as a 0600 file"
+n=$(grep -rlF Minio-r00t-5k "$T/m.out" "$M/standin.log" "$M/opt" "$T/state" 2>/dev/null | wc -l)
+is "$n" 0 "and nowhere else"
+sed -e "s|^image = .*|image = quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z|" \
+    -e "s|^deploy-root = .*|deploy-root = $T/m2|" "$T/m.conf" > "$T/m2.conf"
+mkdir -p "$T/m2/usr/local"
+cp -r "$G/usr/local/sbin" "$T/m2/usr/local/"
+out=$("$PT" -i "$T/m2.conf" deploy plan --local minio 2>&1); rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "a MinIO image given by tag is refused (exit $rc)"
+like "$out" "image 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z' is not pinned by digest; give image = quay.io/minio/minio@sha256:" \
+    "with a message that says what to write"
+ok $([ ! -e "$T/m2/opt" ]; echo $?) "before anything is written"
+
 # The compute node's manifests: every document is YAML with a kind, the
 # HelmChart's values name the job namespace.
 C=$T/croot

@@ -243,6 +243,140 @@ like "$out" "image 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z' is not pin
     "with a message that says what to write"
 ok $([ ! -e "$T/m2/opt" ]; echo $?) "before anything is written"
 
+# The medallion DAGs: rendered with the inventory's S3 endpoint and bucket,
+# Spark namespace and ClickHouse, compiled by the real Python, imported with
+# a stub airflow package (Airflow is not installed here) that records the
+# DAGs and their tasks, and a Spark task's manifest parsed as YAML.
+A=$T/aroot
+mkdir -p "$A/usr/local"
+cp -r "$G/usr/local/sbin" "$A/usr/local/"
+sed -e "s|^deploy-root = .*|deploy-root = $A|" "$T/gw.conf" > "$T/a.conf"
+cat >> "$T/a.conf" <<EOF
+[service s3]
+kind = minio
+node = gateway
+endpoint = http://127.0.5.2:9000
+user = platform
+secret = file:$T/minio
+image = quay.io/minio/minio@sha256:$digest
+bucket = lake
+[node analytics]
+address = 127.0.5.1
+roles = clickhouse
+[service clickhouse]
+kind = clickhouse
+node = analytics
+endpoint shard1 = http://127.0.5.1:18123
+endpoint shard2 = http://127.0.5.1:18124
+database = lakehouse
+[service spark]
+kind = spark
+node = gateway
+endpoint = https://127.0.5.2:6443
+namespace = spark-etl
+EOF
+"$PT" -i "$T/a.conf" deploy apply --local --yes airflow >"$T/a.out" 2>&1
+ok $? "apply writes the medallion DAGs"
+D=$A/opt/platform/airflow/dags
+for f in platform_medallion medallion_ingest medallion_transform medallion_publish; do
+	/usr/bin/python3 -m py_compile "$D/$f.py" 2>>"$T/pyc.err"
+	ok $? "py_compile accepts $f.py"
+done
+S=$T/stub
+mkdir -p "$S/airflow/providers/standard/operators" "$S/airflow/operators" "$S/airflow/hooks"
+cat > "$S/airflow/__init__.py" <<'PY'
+"""A stub of Airflow that records DAGs, tasks and their dependencies."""
+DAGS = []
+_current = []
+
+
+class Asset:
+    def __init__(self, uri):
+        self.uri = uri
+
+    def __eq__(self, other):
+        return isinstance(other, Asset) and other.uri == self.uri
+
+    def __hash__(self):
+        return hash(self.uri)
+
+
+class DAG:
+    def __init__(self, dag_id, schedule=None, **kw):
+        self.dag_id, self.schedule, self.kw, self.tasks = dag_id, schedule, kw, {}
+        DAGS.append(self)
+
+    def __enter__(self):
+        _current.append(self)
+        return self
+
+    def __exit__(self, *a):
+        _current.pop()
+
+
+class BaseOperator:
+    def __init__(self, task_id, outlets=(), **kw):
+        self.task_id, self.outlets, self.kw = task_id, list(outlets), kw
+        self.upstream, self.dag = set(), _current[-1]
+        self.dag.tasks[task_id] = self
+
+    def __rshift__(self, other):
+        other.upstream.add(self.task_id)
+        return other
+
+
+class PythonOperator(BaseOperator):
+    def __init__(self, task_id, python_callable, op_kwargs=None, **kw):
+        super().__init__(task_id, **kw)
+        self.python_callable, self.op_kwargs = python_callable, op_kwargs or {}
+PY
+printf 'from airflow import DAG, Asset\n' > "$S/airflow/sdk.py"
+printf 'from airflow import Asset as Dataset\n' > "$S/airflow/datasets.py"
+: > "$S/airflow/providers/__init__.py"; : > "$S/airflow/providers/standard/__init__.py"
+: > "$S/airflow/providers/standard/operators/__init__.py"
+printf 'from airflow import PythonOperator\n' > "$S/airflow/providers/standard/operators/python.py"
+/usr/bin/python3 - "$S" "$D" > "$T/dags.out" 2>&1 <<'PY'
+import importlib, sys, yaml
+sys.path[:0] = sys.argv[1:3]
+import airflow
+for m in ("medallion_ingest", "medallion_transform", "medallion_publish"):
+    importlib.import_module(m)
+dags = {d.dag_id: d for d in airflow.DAGS}
+assert sorted(dags) == ["medallion_ingest", "medallion_publish", "medallion_transform"], dags
+ing, tr, pub = dags["medallion_ingest"], dags["medallion_transform"], dags["medallion_publish"]
+assert sorted(ing.tasks) == ["ingest_events", "ingest_orders"]
+assert sorted(tr.tasks) == ["bronze_to_silver", "silver_to_gold"]
+assert tr.tasks["silver_to_gold"].upstream == {"bronze_to_silver"}
+assert sorted(pub.tasks) == ["load_events_hourly", "load_orders_daily"]
+# The chain: ingest's outlets schedule transform, its gold outlets schedule publish.
+assert set(tr.schedule) == {a for t in ing.tasks.values() for a in t.outlets}
+assert set(pub.schedule) <= {a for t in tr.tasks.values() for a in t.outlets}
+assert all(a.uri.startswith("s3a://lake/") for a in tr.schedule), tr.schedule
+# A Spark task's manifest, as it would submit it, through YAML.
+import platform_medallion as pm
+sent = []
+pm.submit_and_wait = lambda m: sent.append(yaml.safe_dump(m)) or m["metadata"]["name"]
+task = tr.tasks["bronze_to_silver"]
+ctx = {"dag": tr, "run_id": "manual__2026-11-25T10:00:00+00:00", "task": task,
+       "ds": "2026-11-25"}
+task.python_callable(**ctx)
+app = yaml.safe_load(sent[0])
+labels = app["metadata"]["labels"]
+assert labels == {"platform-tui/dag-id": "medallion_transform",
+                  "platform-tui/run-id": "manual__2026-11-25T10_00_00_00_00",
+                  "platform-tui/task-id": "bronze_to_silver"}, labels
+assert app["spec"]["driver"]["labels"] == labels == app["spec"]["executor"]["labels"]
+assert app["kind"] == "SparkApplication" and app["metadata"]["namespace"] == "spark-etl"
+assert app["spec"]["sparkConf"]["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.5.2:9000"
+assert app["spec"]["arguments"] == ["s3a://lake/bronze", "s3a://lake/silver", "2026-11-25"]
+assert pm.CLICKHOUSE_URL == "http://127.0.5.1:18123/" and pm.CLICKHOUSE_DATABASE == "lakehouse"
+assert pm.label_safe("-" + "x" * 70) == "x" * 62
+print("ok")
+PY
+ok $? "the stub sees ingest -> transform (bronze_to_silver >> silver_to_gold) -> publish, and the manifest's labels are label-safe"
+n=$(grep -rlF -e Minio-r00t-5k -e Pg-airflow-9z "$D" 2>/dev/null | wc -l)
+is "$n" 0 "no secret in the DAG files"
+
 # The compute node's manifests: every document is YAML with a kind, the
 # HelmChart's values name the job namespace.
 C=$T/croot

@@ -18,7 +18,7 @@
 #include "core/xmalloc.h"
 
 #define INV_MAX_LINE		4096
-#define INV_MAX_KEYS		16
+#define INV_MAX_KEYS		24
 
 enum inv_section {
 	INV_SEC_NONE,
@@ -44,7 +44,7 @@ static const struct {
 	[INV_SEC_SERVICE] = { "service", "[service NAME]",
 	    { "kind", "node", "endpoint", "via", "health", "user", "secret",
 	      "database", "timeout", "ca-file", "kubeconfig", "context",
-	      "namespace" } },
+	      "namespace", "image", "bucket", "cluster", "keeper" } },
 	[INV_SEC_VPN] = { "vpn", "[vpn NAME]",
 	    { "type", "config", "management", "user", "secret", "interface" } },
 };
@@ -483,6 +483,24 @@ inventory_parse_service(struct inv_parse *p, const char *key,
 		s->context = xstrdup(value);
 	else if (strcmp(key, "namespace") == 0)
 		s->namespace = xstrdup(value);
+	else if (strcmp(key, "image") == 0)
+		s->image = xstrdup(value);
+	else if (strcmp(key, "bucket") == 0)
+		s->bucket = xstrdup(value);
+	else if (strcmp(key, "cluster") == 0) {
+		/* It becomes an XML element and an SQL identifier. */
+		if (*value == '\0' || (*value >= '0' && *value <= '9') ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(value))
+			return (inventory_parse_error(p, key, "'%s' is not a cluster"
+			    " name: use letters, digits and '_'", value));
+		s->cluster = xstrdup(value);
+	} else if (strcmp(key, "keeper") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return (inventory_parse_error(p, key, "'%s': use yes or no",
+			    value));
+		s->keeper = strcmp(value, "yes") == 0;
+	}
 	else if (strcmp(key, "secret") == 0) {
 		if (secret_valid(value, &cause) != 0)
 			return (inventory_parse_cause(p, p->line, key, cause));

@@ -119,6 +119,9 @@ inventory_free(struct inventory *inv)
 		free(s->kubeconfig);
 		free(s->context);
 		free(s->namespace);
+		free(s->image);
+		free(s->bucket);
+		free(s->cluster);
 	}
 	for (i = 0; i < inv->nvpns; i++) {
 		free(inv->vpns[i].name);

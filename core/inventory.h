@@ -79,6 +79,10 @@ struct inv_service {
 	char		*kubeconfig;	/* kube/spark: kubeconfig path, or NULL */
 	char		*context;	/* kube/spark: kubeconfig context, or NULL */
 	char		*namespace;	/* kube/spark: default namespace, or NULL */
+	char		*image;		/* deploy: container image (minio: by digest), or NULL */
+	char		*bucket;	/* s3/minio: the platform's bucket, or NULL */
+	char		*cluster;	/* clickhouse: remote_servers cluster name, or NULL */
+	int		 keeper;	/* clickhouse: Keeper for ON CLUSTER DDL (keeper = yes) */
 };
 
 struct inventory {

@@ -21,6 +21,19 @@ static const struct deploy_file af_files[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+/* The medallion pipelines, written into the dags folder the stack mounts. */
+static const struct deploy_file af_dag_files[] = {
+	{ "/opt/platform/airflow/dags/platform_medallion.py",
+	  "dags/platform_medallion.py.tmpl", 0644, NULL },
+	{ "/opt/platform/airflow/dags/medallion_ingest.py",
+	  "dags/medallion_ingest.py.tmpl", 0644, NULL },
+	{ "/opt/platform/airflow/dags/medallion_transform.py",
+	  "dags/medallion_transform.py.tmpl", 0644, NULL },
+	{ "/opt/platform/airflow/dags/medallion_publish.py",
+	  "dags/medallion_publish.py.tmpl", 0644, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
 static const struct deploy_step af_steps[] = {
 	{ .name = "keys",
 	  .test = "test -s \"$ROOT/etc/platform/airflow/fernet_key\" &&"
@@ -44,6 +57,9 @@ static const struct deploy_step af_steps[] = {
 	      " \"$ROOT/opt/platform/airflow/logs\"",
 	  .check = "docker compose -f \"$ROOT/opt/platform/airflow/compose.yml\" config -q",
 	  .handler = "restart-airflow" },
+	/* Only when the inventory has the S3 storage and ClickHouse they use. */
+	{ .name = "dags", .files = af_dag_files, .when = "dag.enabled",
+	  .change = "mkdir -p \"$ROOT/opt/platform/airflow/dags\"" },
 	{ .name = NULL }
 };
 
@@ -56,6 +72,50 @@ static const struct deploy_handler af_handlers[] = {
 	  "200" },
 	{ NULL, NULL, NULL, NULL }
 };
+
+/*
+ * What the medallion DAGs are rendered with: the S3 service's endpoint and
+ * bucket, the Spark namespace and ClickHouse's first shard; without S3 or
+ * ClickHouse in the inventory the DAGs are left out.
+ */
+static void
+af_vars_dags(struct deploy_vars *vars, const struct inventory *inv)
+{
+	const struct inv_service	*s3 = NULL, *spark = NULL, *ch = NULL, *s;
+	size_t				 i;
+	char				*url;
+
+	for (i = 0; i < inv->nservices; i++) {
+		s = &inv->services[i];
+		if (s->nendpoints == 0)
+			continue;
+		if (s3 == NULL && (strcmp(s->kind, "s3") == 0 ||
+		    strcmp(s->kind, "minio") == 0))
+			s3 = s;
+		else if (spark == NULL && strcmp(s->kind, "spark") == 0)
+			spark = s;
+		else if (ch == NULL && strcmp(s->kind, "clickhouse") == 0)
+			ch = s;
+	}
+	deploy_vars_set(vars, "dag.enabled", s3 != NULL && ch != NULL ? "yes" : "", 0);
+	if (s3 == NULL || ch == NULL)
+		return;
+	xasprintf(&url, "%s://%s:%s", s3->endpoints[0].scheme, s3->endpoints[0].host,
+	    s3->endpoints[0].port);
+	deploy_vars_set(vars, "dag.s3.endpoint", url, 0);
+	free(url);
+	deploy_vars_set(vars, "dag.s3.bucket", s3->bucket != NULL ? s3->bucket :
+	    "lakehouse", 0);
+	deploy_vars_set(vars, "dag.spark.namespace", spark != NULL &&
+	    spark->namespace != NULL ? spark->namespace : "spark-jobs", 0);
+	deploy_vars_set(vars, "dag.spark.image", spark != NULL && spark->image != NULL ?
+	    spark->image : "apache/spark:3.5.3-python3", 0);
+	xasprintf(&url, "http://%s:%s/", ch->endpoints[0].host, ch->endpoints[0].port);
+	deploy_vars_set(vars, "dag.ch.url", url, 0);
+	free(url);
+	deploy_vars_set(vars, "dag.ch.database", ch->database != NULL ? ch->database :
+	    "lakehouse", 0);
+}
 
 /* The Airflow service of this node and the PostgreSQL holding its metadata. */
 static int
@@ -99,6 +159,7 @@ af_vars(struct deploy_vars *vars, const struct inventory *inv,
 	deploy_vars_set(vars, "af.sql_alchemy_conn", url, 1);
 	explicit_bzero(url, strlen(url));
 	free(url);
+	af_vars_dags(vars, inv);
 	return (0);
 }
 

@@ -126,6 +126,18 @@ deploy_run_peers(struct deploy_plan *plan, const struct deploy_opts *o,
 	}
 }
 
+/* A step with a "when" variable is left out of the plan while it is empty. */
+static int
+deploy_step_wanted(const struct deploy_nodeplan *np, const struct deploy_step *s)
+{
+	const char	*v;
+
+	if (s->when == NULL)
+		return (1);
+	v = deploy_vars_get(np->vars, s->when, NULL);
+	return (v != NULL && *v != '\0');
+}
+
 struct deploy_run *
 deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
     char **targets, char **cause)
@@ -178,16 +190,20 @@ deploy_run_new(struct cmd_env *env, const struct deploy_opts *o, int ntargets,
 			if (r->vars != NULL && r->vars(np->vars, inv, np->node, cause) != 0)
 				goto fail;
 			for (m = 0; r->kind == NULL && m < 1; m++) {
-				for (s = r->steps; s->name != NULL; s++)
-					deploy_step_add(np, r, s, NULL);
+				for (s = r->steps; s->name != NULL; s++) {
+					if (deploy_step_wanted(np, s))
+						deploy_step_add(np, r, s, NULL);
+				}
 			}
 			for (m = 0; r->kind != NULL && m < inv->nservices; m++) {
 				svc = &inv->services[m];
 				if (strcmp(svc->kind, r->kind) != 0 ||
 				    strcmp(svc->node, np->node->name) != 0)
 					continue;
-				for (s = r->steps; s->name != NULL; s++)
-					deploy_step_add(np, r, s, svc);
+				for (s = r->steps; s->name != NULL; s++) {
+					if (deploy_step_wanted(np, s))
+						deploy_step_add(np, r, s, svc);
+				}
 			}
 		}
 	}

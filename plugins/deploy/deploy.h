@@ -52,6 +52,8 @@ struct deploy_step {
 	const char		*dump;		/* before the change (a migration): dump the data, or NULL */
 	const char		*handler;	/* handler triggered when this step changed, or NULL */
 	int			 flags;
+	const char		*when;		/* a variable: the step is only planned when it
+						   is set and not empty (keeper = yes), or NULL */
 };
 
 /* What to do when a step changed something, and how to tell it worked. */

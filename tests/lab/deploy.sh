@@ -27,6 +27,11 @@ cat > "$R/usr/local/sbin/docker" <<'SH'
 #!/bin/sh
 echo "docker $*" >> "$ROOT/standin.log"
 case "$*" in *"config -q"*) [ ! -e "$ROOT/fail-docker" ] || { echo "compose: broken" >&2; exit 1; };; esac
+# clickhouse-client in a shard: the DDL makes the tables, the test counts them.
+case "$*" in
+*"--multiquery"*) cat > "$ROOT/ch-ddl.sql";;
+*system.tables*) [ ! -s "$ROOT/ch-ddl.sql" ] || grep -c '^CREATE TABLE' "$ROOT/ch-ddl.sql";;
+esac
 SH
 for c in sysctl nft; do
 	printf '#!/bin/sh\necho "%s $*" >> "$ROOT/standin.log"\n' "$c" > "$R/usr/local/sbin/$c"

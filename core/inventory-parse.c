@@ -13,20 +13,12 @@
 
 #include "core/buf.h"
 #include "core/inventory.h"
+#include "core/inventory-int.h"
 #include "core/inventory-value.h"
 #include "core/secret.h"
 #include "core/xmalloc.h"
 
 #define INV_MAX_LINE		4096
-#define INV_MAX_KEYS		24
-
-enum inv_section {
-	INV_SEC_NONE,
-	INV_SEC_PLATFORM,
-	INV_SEC_NODE,
-	INV_SEC_SERVICE,
-	INV_SEC_VPN,
-};
 
 /* Each kind of section and its keys; a key's index is its slot in seen[]. */
 static const struct {
@@ -47,39 +39,6 @@ static const struct {
 	      "namespace", "image", "bucket", "cluster", "keeper" } },
 	[INV_SEC_VPN] = { "vpn", "[vpn NAME]",
 	    { "type", "config", "management", "user", "secret", "interface" } },
-};
-
-/* A via or health line, applied once every endpoint of the service is known. */
-struct inv_override {
-	char		*endpoint;	/* NULL for every endpoint */
-	char		*key;		/* as written, for messages */
-	int		 line;
-	int		 is_via;
-	enum inv_via	 via;
-	char		*via_name;	/* or NULL */
-	char		*health;	/* when !is_via */
-};
-
-/* What a service needs until the end of the file. */
-struct inv_extra {
-	int		 node_line;
-	int		 secret_line;
-	struct inv_override *ov;
-	size_t		 nov;
-};
-
-struct inv_parse {
-	const char	*path;
-	int		 flags;
-	int		 line;		/* being read */
-	char	       **cause;
-	struct inventory *inv;
-	struct inv_extra *extra;	/* parallel to inv->services */
-	enum inv_section sec;
-	char		*secname;	/* "node gateway", for messages */
-	int		 secline;	/* where the section started */
-	int		 platform_line;
-	int		 seen[INV_MAX_KEYS];	/* line of each key */
 };
 
 /* Every message starts with where the mistake is; then what it is. */
@@ -114,8 +73,7 @@ inventory_parse_error(struct inv_parse *p, const char *key, const char *fmt,
 }
 
 /* A mistake found later than its line: a missing key, an unknown node. */
-__attribute__((format(printf, 4, 5)))
-static int
+int
 inventory_parse_error_at(struct inv_parse *p, int line, const char *key,
     const char *fmt, ...)
 {
@@ -128,7 +86,7 @@ inventory_parse_error_at(struct inv_parse *p, int line, const char *key,
 }
 
 /* A value check's message goes after the line and key; it is freed here. */
-static int
+int
 inventory_parse_cause(struct inv_parse *p, int line, const char *key,
     char *cause)
 {
@@ -814,164 +772,6 @@ inventory_parse_line(struct inv_parse *p, const char *start, size_t len)
 		    "section header has a control character"));
 	}
 	return (inventory_parse_section(p, s));
-}
-
-/* A node that is not defined, with a near miss if there is one. */
-static int
-inventory_parse_check_node(struct inv_parse *p, int line, const char *key,
-    const char *name)
-{
-	struct inventory	*inv = p->inv;
-	const char		*near = NULL;
-
-	if (inventory_node(inv, name) != NULL)
-		return (0);
-	if (inv->nnodes != 0) {
-		near = inventory_value_closest(name,
-		    (const char *const *)&inv->nodes[0].name, inv->nnodes,
-		    sizeof *inv->nodes);
-	}
-	if (near != NULL) {
-		return (inventory_parse_error_at(p, line, key, "node '%s' is"
-		    " not defined (did you mean '%s'?)", name, near));
-	}
-	return (inventory_parse_error_at(p, line, key,
-	    "node '%s' is not defined", name));
-}
-
-/* A node's metrics names a node-exporter or prometheus service. */
-static int
-inventory_parse_check_metrics(struct inv_parse *p, struct inv_node *n)
-{
-	const struct inv_service	*s;
-
-	if (n->metrics == NULL)
-		return (0);
-	if ((s = inventory_service(p->inv, n->metrics)) == NULL) {
-		return (inventory_parse_error_at(p, n->metrics_line, "metrics",
-		    "service '%s' is not defined", n->metrics));
-	}
-	if (strcmp(s->kind, "node-exporter") != 0 &&
-	    strcmp(s->kind, "prometheus") != 0) {
-		return (inventory_parse_error_at(p, n->metrics_line, "metrics",
-		    "service '%s' is of kind %s (expected node-exporter or"
-		    " prometheus)", n->metrics, s->kind));
-	}
-	return (0);
-}
-
-/* The first node with role gateway: where "via = ssh" goes. */
-static const char *
-inventory_parse_gateway(struct inventory *inv)
-{
-	size_t	i, j;
-
-	for (i = 0; i < inv->nnodes; i++) {
-		for (j = 0; inv->nodes[i].roles[j] != NULL; j++) {
-			if (strcmp(inv->nodes[i].roles[j], "gateway") == 0)
-				return (inv->nodes[i].name);
-		}
-	}
-	return (NULL);
-}
-
-/* A VPN route's name, checked in inventory-vpn.c. */
-static int
-inventory_parse_check_vpn(struct inv_parse *p, struct inv_override *o,
-    const char **name)
-{
-	char	*cause = NULL;
-
-	if (inventory_vpn_route(p->inv, name, &cause) != 0)
-		return (inventory_parse_cause(p, o->line, o->key, cause));
-	return (0);
-}
-
-/* Apply a via or health line to its endpoints once its node is known. */
-static int
-inventory_parse_apply(struct inv_parse *p, struct inv_service *s,
-    struct inv_override *o)
-{
-	struct inv_endpoint	*ep;
-	const char		*name = o->via_name;
-	size_t			 i;
-	int			 found = 0;
-
-	if (o->is_via && o->via == INV_VIA_SSH) {
-		if (name == NULL && (name = inventory_parse_gateway(p->inv)) ==
-		    NULL) {
-			return (inventory_parse_error_at(p, o->line, o->key,
-			    "'ssh' goes through the node with role gateway and"
-			    " there is none (add roles = gateway to a node or"
-			    " use ssh:NODE)"));
-		}
-		if (inventory_parse_check_node(p, o->line, o->key, name) != 0)
-			return (-1);
-	}
-	if (o->is_via && o->via == INV_VIA_VPN &&
-	    inventory_parse_check_vpn(p, o, &name) != 0)
-		return (-1);
-	for (i = 0; i < s->nendpoints; i++) {
-		ep = &s->endpoints[i];
-		if (o->endpoint != NULL && strcmp(o->endpoint, ep->name) != 0)
-			continue;
-		found = 1;
-		if (o->is_via) {
-			ep->via = o->via;
-			free(ep->via_name);
-			ep->via_name = name != NULL ? xstrdup(name) : NULL;
-		} else {
-			free(ep->health);
-			ep->health = xstrdup(o->health);
-		}
-	}
-	if (!found) {
-		return (inventory_parse_error_at(p, o->line, o->key, "[service"
-		    " %s] has no endpoint named '%s'", s->name, o->endpoint));
-	}
-	return (0);
-}
-
-/* Checks that need the whole file: the nodes services name, secrets. */
-static int
-inventory_parse_finish(struct inv_parse *p)
-{
-	struct inventory	*inv = p->inv;
-	struct inv_service	*s;
-	struct inv_extra	*x;
-	char			*cause;
-	size_t			 i, j;
-	int			 pass;
-
-	for (i = 0; i < inv->nnodes; i++) {
-		if (inventory_parse_check_metrics(p, &inv->nodes[i]) != 0)
-			return (-1);
-		if (inv->nodes[i].jump != NULL && inventory_parse_check_node(p,
-		    inv->nodes[i].jump_line, "jump", inv->nodes[i].jump) != 0)
-			return (-1);
-	}
-	for (i = 0; i < inv->nservices; i++) {
-		s = &inv->services[i];
-		x = &p->extra[i];
-		if (inventory_parse_check_node(p, x->node_line, "node",
-		    s->node) != 0)
-			return (-1);
-		/* The service's own via and health first, then per endpoint. */
-		for (pass = 0; pass < 2; pass++) {
-			for (j = 0; j < x->nov; j++) {
-				if ((x->ov[j].endpoint != NULL) != pass)
-					continue;
-				if (inventory_parse_apply(p, s, &x->ov[j]) != 0)
-					return (-1);
-			}
-		}
-		if (s->secret != NULL && (p->flags & INV_CHECK_SECRETS) &&
-		    secret_check(s->secret, &cause) != 0) {
-			return (inventory_parse_cause(p, x->secret_line,
-			    "secret", cause));
-		}
-	}
-	return (0);
 }
 
 /* The platform's name when the file gives none: its file name, no extension. */

@@ -61,7 +61,7 @@ lab/lab down
 rc=$?
 left=$(pgrep -af -- "$LAB" | grep -v "pgrep" || true)
 ns=$(ip netns list 2>/dev/null | grep '^pt[a-z]*-' || true)
-left="$left$(pgrep -a 'openvpn|wireguard-go' || true)"
+left="$left$(pgrep -a openvpn || true)$(pgrep -a wireguard-go || true)"
 [ -z "$left" ] || printf 'left running:\n%s\n' "$left"
 [ -z "$ns" ] || printf 'namespaces left: %s\n' "$ns"
 [ $rc -eq 0 ] && [ -z "$left" ] && [ -z "$ns" ]

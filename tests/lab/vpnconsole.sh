@@ -34,19 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-screen() { tm capture-pane -p; }
+. "$top_srcdir/tests/integration/tmux.sh"
 header() { screen | head -n 1; }
-wait_for() {	# wait_for PATTERN [SECONDS]: until the screen shows it (grep -E)
-	local i n=$(( ${2:-10} * 20 ))
-	tm has-session 2>/dev/null || { echo "# the tmux server is gone"; return 1; }
-	for ((i = 0; i < n; i++)); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.05
-	done
-	echo "# screen while waiting for: $1"
-	screen | sed 's/^/# /'
-	return 1
-}
 
 mkdir -p "$LAB/ssh" "$LAB/run"
 for node in $VPN_NODES; do

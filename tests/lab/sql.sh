@@ -131,7 +131,7 @@ is "$rc" 130 "Ctrl-C ends it with 130"
 like "$(cat "$T/slow.err")" "cancelled; it stopped on every shard" "... after KILL QUERY was confirmed on both shards"
 is "$(processes 8123):$(processes 8124)" "0:0" "system.processes on both shards has no trace of it"
 
-"$PT" "${INV[@]}" sql "$SLOW" >/dev/null 2>"$T/slow.err" &
+"$PT" "${INV[@]}" sql "$SLOW" -o tsv >"$T/killed.out" 2>"$T/slow.err" &
 pid=$!
 wait_running
 id=$(curl -sS "http://127.0.1.3:8123/" --data-binary \
@@ -143,7 +143,13 @@ is "$rc" 0 "sql kill --yes stops it"
 like "$out" $'shard1\t[12]\tstopped' "... on shard1, where it was sent"
 like "$out" $'shard2\t[01]\t(stopped|not running)' "... and on shard2, where its sub-query ran"
 wait $pid && rc=0 || rc=$?
-is "$rc" 1 "the killed query's own run fails"
+# ClickHouse 18.16 usually ends a killed query's HTTP stream with its
+# exception (exit 1), but sometimes just ends it, as if done: then the rows
+# must fall short of the whole result.
+all=$("$PT" "${INV[@]}" sql "SELECT count() FROM lakehouse.events" -o tsv)
+got=$(wc -l <"$T/killed.out")
+ok "$([ "$rc" = 1 ] || { [ "$rc" = 0 ] && [ "$got" -lt "$all" ]; }; echo $?)" \
+    "the killed query's own run fails, or ends short ($rc, $got of $all rows)"
 is "$(processes 8123):$(processes 8124)" "0:0" "nothing is left in system.processes"
 run "${INV[@]}" sql kill --yes "$id"
 is "$rc" 1 "killing a query that does not run says so"
